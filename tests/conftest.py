@@ -1,0 +1,57 @@
+"""Shared test set-up: quick mode for executed notebooks, no display, and a network blocker."""
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Notebook kernels started by nbval inherit this environment: quick mode, always.
+os.environ["AE_QUICK"] = "1"
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+class NetworkBlocked(OSError):
+    pass
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """Block every outgoing connection and name lookup, as on a machine without network.
+
+    Connections to 127.0.0.1 stay allowed, so tests can serve files from a local server.
+    """
+    real_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
+
+    def local_only(host):
+        return host in {"127.0.0.1", "localhost", "::1"}
+
+    def connect(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and local_only(host):
+            return real_connect(self, address)
+        raise NetworkBlocked(f"network blocked by the test (connect to {address!r})")
+
+    def getaddrinfo(host, *args, **kwargs):
+        if isinstance(host, str) and local_only(host):
+            return real_getaddrinfo(host, *args, **kwargs)
+        raise socket.gaierror(f"network blocked by the test (lookup of {host!r})")
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No AE_DATA_DIR, a private Keras home and download cache, results in tmp_path."""
+    monkeypatch.delenv("AE_DATA_DIR", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("AE_RESULTS_DIR", str(tmp_path / "results"))
+    return tmp_path

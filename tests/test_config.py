@@ -1,0 +1,69 @@
+"""utils.setup and the mode / data-folder switches."""
+import os
+
+import pytest
+
+import utils
+from utils import config
+
+
+@pytest.mark.parametrize("value, quick", [("1", True), ("true", True), ("YES", True), ("", False), ("0", False), ("off", False)])
+def test_quick_switch(value, quick):
+    assert config.is_quick(value) is quick
+
+
+def test_quick_switch_rejects_typos():
+    with pytest.raises(ValueError, match="AE_QUICK=1"):
+        config.is_quick("quick")
+
+
+def test_data_dir_relative_to_repository(monkeypatch, tmp_path):
+    monkeypatch.delenv("AE_DATA_DIR", raising=False)
+    assert config.data_dir() is None
+    monkeypatch.setenv("AE_DATA_DIR", str(tmp_path))
+    assert config.data_dir() == tmp_path
+    monkeypatch.setenv("AE_DATA_DIR", "tests")  # relative: taken from the repository root
+    assert config.data_dir() == config.ROOT / "tests"
+
+
+def test_quiet_native_stderr_swallows_c_level_output(capfd):
+    with config.quiet_native_stderr():
+        os.write(2, b"I0000 00:00:1 port.cc:153] oneDNN custom operations are on\n")
+    os.write(2, b"visible again\n")
+    err = capfd.readouterr().err
+    assert "oneDNN" not in err and "visible again" in err
+
+
+def test_setup_seeds_reports_and_returns_settings(monkeypatch, capsys):
+    monkeypatch.setenv("AE_QUICK", "1")
+    monkeypatch.delenv("AE_DATA_DIR", raising=False)
+    import numpy as np
+
+    settings = utils.setup(seed=7)
+    first = np.random.rand(3)
+    out = capsys.readouterr().out
+    assert settings.quick and settings.mode == "quick" and settings.seed == 7
+    assert settings.backend in {"tensorflow", "jax", "torch"}
+    assert settings.device.startswith(("CPU", "GPU"))
+    assert "mode: quick" in out and settings.backend in out
+    utils.setup(seed=7, quick=False)
+    np.testing.assert_array_equal(first, np.random.rand(3))  # same seed, same numbers
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "42", True])
+def test_setup_rejects_bad_seed(seed):
+    with pytest.raises(ValueError, match="seed"):
+        utils.setup(seed=seed)
+
+
+def test_setup_rejects_unknown_backend():
+    with pytest.raises(ValueError, match="not a Keras 3 backend"):
+        utils.setup(backend="theano")
+
+
+def test_setup_refuses_backend_switch_after_import():
+    import keras
+
+    other = "jax" if keras.backend.backend() != "jax" else "torch"
+    with pytest.raises(ValueError, match="restart the kernel"):
+        utils.setup(backend=other)

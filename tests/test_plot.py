@@ -1,0 +1,70 @@
+"""The shared figures: right layout, and clear errors on wrong input."""
+import numpy as np
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from utils import plot  # noqa: E402
+
+rng = np.random.default_rng(0)
+
+
+def test_reconstruction_grid_rows_and_columns():
+    x = rng.random((12, 784))
+    fig = plot.reconstruction_grid(x, [x * 0.5, x * 0.2], n=6, row_labels=("a", "b", "c"))
+    axes = np.array(fig.axes).reshape(3, 6)
+    assert axes[1, 0].get_ylabel() == "b"
+    image = axes[2, 3].images[0]
+    assert image.get_array().shape == (28, 28)
+    np.testing.assert_allclose(image.get_array(), (x[3] * 0.2).reshape(28, 28))
+    assert image.get_clim() == (0.0, 1.0)  # rows share one grey scale
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, message",
+    [
+        ((np.zeros((5, 28, 28)), np.zeros((5, 28, 28))), {"n": 6}, "only 5 examples"),
+        ((np.zeros((5, 100)), np.zeros((5, 100))), {"n": 2}, "cannot be shown"),
+        ((np.zeros((5, 28, 28)), np.zeros((5, 28, 28))), {"n": 2, "row_labels": ("a",)}, "one label per row"),
+        ((np.zeros((5, 28, 28)), np.zeros((5, 28, 28))), {"n": 0}, "positive integer"),
+    ],
+)
+def test_reconstruction_grid_refuses_bad_input(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plot.reconstruction_grid(*args, **kwargs)
+
+
+def test_latent_scatter_digits_get_a_legend_and_subsampling():
+    codes = rng.normal(size=(500, 2))
+    labels = np.arange(500) % 10
+    fig = plot.latent_scatter(codes, labels, max_points=200)
+    ax = fig.axes[0]
+    assert len(ax.collections[0].get_offsets()) == 200
+    assert len(ax.get_legend().get_texts()) == 10
+    plt.close(fig)
+
+
+def test_latent_scatter_continuous_colour_gets_a_colour_bar():
+    fig = plot.latent_scatter(rng.normal(size=(50, 2)), rng.random(50))
+    assert len(fig.axes) == 2  # the scatter and its colour bar
+    plt.close(fig)
+
+
+def test_latent_scatter_refuses_wrong_shapes():
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        plot.latent_scatter(np.zeros((10, 3)))
+    with pytest.raises(ValueError, match="labels must have shape"):
+        plot.latent_scatter(np.zeros((10, 2)), np.zeros(9, dtype=int))
+
+
+def test_training_curves_draw_train_and_validation():
+    fig = plot.training_curves({"a": {"loss": [3, 2, 1], "val_loss": [3, 2.5, 2]}, "b": {"loss": [1, 0.5, 0.2]}})
+    ax = fig.axes[0]
+    assert len(ax.lines) == 3 and ax.get_yscale() == "log"
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), [3, 2.5, 2])
+    plt.close(fig)
+    with pytest.raises(ValueError, match="has no 'mse'"):
+        plot.training_curves({"loss": [1.0]}, metric="mse")

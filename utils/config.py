@@ -1,0 +1,226 @@
+"""Run settings shared by every notebook: quick or full mode, seeding, backend and device.
+
+A notebook calls :func:`setup` once, in its setup cell, before anything imports
+Keras. ``setup`` silences TensorFlow's C++ start-up log lines (which
+``TF_CPP_MIN_LOG_LEVEL`` alone does not catch), imports Keras, seeds every
+random generator, prints one line saying where and how the notebook runs, and
+returns a :class:`Settings` object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: The repository root, found from this file, never from the working directory.
+ROOT = Path(__file__).resolve().parent.parent
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+_BACKENDS = ("tensorflow", "jax", "torch")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What :func:`setup` decided, for the notebook and for the results file.
+
+    Attributes:
+        quick: True in quick mode (``AE_QUICK=1``): small data, few epochs.
+        mode: ``"quick"`` or ``"full"``.
+        seed: the seed given to ``keras.utils.set_random_seed``.
+        backend: the Keras backend in use (``"tensorflow"``, ``"jax"`` or ``"torch"``).
+        device: a short description of the compute device, e.g. ``"CPU (2 cores)"``.
+        machine: processor model and operating system, for the results file.
+        data_dir: the folder named by ``AE_DATA_DIR``, or None.
+        start_time: ``time.time()`` when setup ran; ``results.save`` measures
+            ``wall_seconds`` from it.
+    """
+
+    quick: bool
+    mode: str
+    seed: int
+    backend: str
+    device: str
+    machine: str
+    data_dir: Path | None
+    start_time: float = field(default_factory=time.time)
+
+
+def is_quick(value: str | None = None) -> bool:
+    """Read quick mode from ``AE_QUICK`` (or from ``value`` when given).
+
+    ``1``/``true``/``yes``/``on`` mean quick; unset, empty, ``0``/``false``/``no``/``off`` mean full.
+
+    Raises:
+        ValueError: for any other value, so that a typo does not silently run
+            a 15-minute full-mode notebook.
+    """
+    raw = os.environ.get("AE_QUICK", "") if value is None else value
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(
+        f"AE_QUICK={raw!r} is not understood: set AE_QUICK=1 for quick mode, "
+        "or unset it (or AE_QUICK=0) for full mode."
+    )
+
+
+def data_dir() -> Path | None:
+    """The folder named by ``AE_DATA_DIR`` (laid out like ``../shared/data``), or None if unset.
+
+    A relative path is taken relative to the repository root, so
+    ``AE_DATA_DIR=../shared/data`` works from a notebook in ``notebooks/`` too.
+
+    Raises:
+        ValueError: if ``AE_DATA_DIR`` is set but is not an existing folder.
+    """
+    raw = os.environ.get("AE_DATA_DIR", "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        path = (ROOT / path).resolve()
+    if not path.is_dir():
+        raise ValueError(
+            f"AE_DATA_DIR={raw!r} points to {path}, which is not a folder. "
+            "Unset AE_DATA_DIR to use the download cache, or point it to a copy "
+            "of the data mirror (a folder holding mnist.npz and fsdd/recordings/)."
+        )
+    return path
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Send everything written to the process's file descriptor 2 to /dev/null.
+
+    TensorFlow's C++ runtime logs (oneDNN notices, ``I0000``/``E0000`` lines,
+    "could not find cuda drivers") are printed on import before any log level
+    applies; they go straight to descriptor 2, below Python's ``sys.stderr``.
+    Python-level warnings and exceptions are not affected.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no real descriptor 2 (some IDEs)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _import_keras(backend: str | None):
+    if backend is not None:
+        if backend not in _BACKENDS:
+            raise ValueError(
+                f"backend={backend!r} is not a Keras 3 backend: use one of {', '.join(_BACKENDS)}."
+            )
+        if "keras" in sys.modules:
+            current = sys.modules["keras"].backend.backend()
+            if current != backend:
+                raise ValueError(
+                    f"Keras is already imported with the {current!r} backend; restart the "
+                    f"kernel and call setup(backend={backend!r}) before anything imports Keras."
+                )
+        os.environ["KERAS_BACKEND"] = backend
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with quiet_native_stderr():
+        import keras
+
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow  # noqa: F401  (its C++ start-up lines are silenced here)
+    return keras
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def describe_device(backend: str) -> str:
+    """A short description of the accelerator the backend will use, or of the CPU.
+
+    Returns, e.g., ``"GPU (NVIDIA H100 80GB HBM3)"`` or ``"CPU (2 cores)"``.
+    """
+    gpus: list[str] = []
+    with quiet_native_stderr():
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            for dev in tf.config.list_physical_devices("GPU"):
+                details = tf.config.experimental.get_device_details(dev)
+                gpus.append(details.get("device_name", dev.name))
+        elif backend == "jax":
+            import jax
+
+            gpus = [d.device_kind for d in jax.devices() if d.platform != "cpu"]
+        elif backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    if gpus:
+        return f"GPU ({', '.join(gpus)})"
+    return f"CPU ({os.cpu_count()} cores)"
+
+
+def setup(seed: int = 42, backend: str | None = None, quick: bool | None = None) -> Settings:
+    """Prepare a notebook run: quiet TensorFlow, import Keras, seed, report, return settings.
+
+    Args:
+        seed: seed for Python, NumPy and the backend (``keras.utils.set_random_seed``).
+        backend: ``"tensorflow"``, ``"jax"`` or ``"torch"``; None keeps ``KERAS_BACKEND``
+            (TensorFlow when unset). Must be chosen before Keras is first imported.
+        quick: force quick (True) or full (False) mode; None reads ``AE_QUICK``.
+
+    Returns:
+        A :class:`Settings`; ``settings.quick`` selects the data and epoch budget.
+
+    Raises:
+        ValueError: for a negative or non-integer seed, an unknown backend, a backend
+            change after Keras was imported, a bad ``AE_QUICK`` or ``AE_DATA_DIR``.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    quick_mode = is_quick() if quick is None else bool(quick)
+    folder = data_dir()
+    start = time.time()
+    keras = _import_keras(backend)
+    keras.utils.set_random_seed(seed)
+    name = keras.backend.backend()
+    device = describe_device(name)
+    machine = f"{_cpu_name()}, {platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    settings = Settings(
+        quick=quick_mode,
+        mode="quick" if quick_mode else "full",
+        seed=seed,
+        backend=name,
+        device=device,
+        machine=machine,
+        data_dir=folder,
+        start_time=start,
+    )
+    where = f"AE_DATA_DIR={folder}" if folder else "AE_DATA_DIR unset (cache, download or offline fallback)"
+    print(
+        f"Keras {keras.__version__} on {name} | device: {device} | "
+        f"mode: {settings.mode}{' (AE_QUICK=1: small data, few epochs)' if quick_mode else ''} | "
+        f"seed {seed} | {where}"
+    )
+    return settings

@@ -1,0 +1,193 @@
+"""Figures the notebooks share: reconstruction grids, latent scatters, training curves.
+
+Each function draws one figure, returns it (so a notebook can save or adjust
+it) and leaves showing it to Jupyter. The lesson's own figures (a principal
+angle, a toy manifold) stay in the notebooks; only the recurring ones live here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import matplotlib.pyplot as plt
+
+#: Ten colours that stay distinguishable for the ten digit classes.
+DIGIT_CMAP = "tab10"
+
+
+def _as_images(x, image_shape, name: str) -> np.ndarray:
+    x = np.asarray(x)
+    if x.ndim == 2 and image_shape is not None:
+        if int(np.prod(image_shape)) != x.shape[1]:
+            raise ValueError(
+                f"{name} has {x.shape[1]} values per example, which cannot be shown as "
+                f"images of shape {tuple(image_shape)}; pass the right image_shape."
+            )
+        x = x.reshape((len(x), *image_shape))
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim != 3:
+        raise ValueError(
+            f"{name} must be images (n, height, width) or flat vectors (n, d) with "
+            f"image_shape given; got shape {x.shape}."
+        )
+    return x
+
+
+def reconstruction_grid(
+    originals,
+    reconstructions,
+    n: int = 10,
+    image_shape: tuple[int, int] | None = (28, 28),
+    row_labels: tuple[str, ...] = ("original", "reconstruction"),
+    title: str | None = None,
+):
+    """Originals above their reconstructions (or any number of aligned rows), ``n`` columns.
+
+    Args:
+        originals: array (N, H, W), (N, H, W, 1) or flat (N, H*W) with ``image_shape``.
+        reconstructions: one array shaped like ``originals``, or a list of them
+            (one extra row each, e.g. PCA and autoencoder side by side).
+        n: how many examples (columns) to show, at most N.
+        image_shape: (H, W) used to reshape flat vectors.
+        row_labels: one label per row, originals first.
+        title: figure title.
+
+    Returns:
+        The matplotlib Figure. Pixel values are shown on a fixed [0, 1] grey scale,
+        so rows are comparable.
+
+    Raises:
+        ValueError: on mismatched lengths, too few examples, or labels that do not
+            match the number of rows.
+    """
+    rows = [originals] + (list(reconstructions) if isinstance(reconstructions, (list, tuple)) else [reconstructions])
+    images = [_as_images(r, image_shape, f"row {i}") for i, r in enumerate(rows)]
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive integer number of columns, got {n!r}.")
+    available = min(len(im) for im in images)
+    if n > available:
+        raise ValueError(f"n={n} columns asked for, but only {available} examples were given.")
+    if len(row_labels) != len(images):
+        raise ValueError(
+            f"{len(images)} rows to draw but {len(row_labels)} row_labels; give one label per row."
+        )
+    fig, axes = plt.subplots(len(images), n, figsize=(1.1 * n, 1.2 * len(images)), squeeze=False)
+    for r, (imgs, label) in enumerate(zip(images, row_labels)):
+        for c in range(n):
+            ax = axes[r, c]
+            ax.imshow(imgs[c], cmap="gray", vmin=0.0, vmax=1.0)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def latent_scatter(codes, labels=None, ax=None, title: str | None = None, max_points: int = 10000, seed: int = 0):
+    """Scatter a 2-D code, coloured by label (e.g. the digit), with a legend or colour bar.
+
+    Args:
+        codes: array (N, 2), the encoder's output.
+        labels: N integer labels (digits get the ten-colour map and a legend) or
+            N real values (a continuous colour bar); None for one colour.
+        ax: draw into this Axes; default: a new figure.
+        title: Axes title.
+        max_points: draw at most this many points (a fixed random subset) so the
+            figure stays light.
+        seed: seed of that subset.
+
+    Returns:
+        The matplotlib Figure.
+
+    Raises:
+        ValueError: if ``codes`` is not (N, 2) or ``labels`` has another length.
+    """
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or codes.shape[1] != 2:
+        raise ValueError(
+            f"latent_scatter draws 2-D codes, shape (N, 2); got {codes.shape}. "
+            "For a larger code, project it first (e.g. PCA or t-SNE)."
+        )
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.shape != (len(codes),):
+            raise ValueError(f"labels must have shape ({len(codes)},), got {labels.shape}.")
+    if max_points < 1:
+        raise ValueError(f"max_points must be positive, got {max_points}.")
+    idx = np.arange(len(codes))
+    if len(idx) > max_points:
+        idx = np.sort(np.random.default_rng(seed).choice(idx, max_points, replace=False))
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 5))
+    else:
+        fig = ax.figure
+    if labels is None:
+        ax.scatter(codes[idx, 0], codes[idx, 1], s=3, alpha=0.6)
+    elif np.issubdtype(labels.dtype, np.integer):
+        sc = ax.scatter(codes[idx, 0], codes[idx, 1], c=labels[idx], cmap=DIGIT_CMAP, s=3, alpha=0.7,
+                        vmin=-0.5, vmax=9.5)
+        handles, names = sc.legend_elements(num=sorted(set(labels[idx].tolist())))
+        ax.legend(handles, names, title="label", loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    else:
+        sc = ax.scatter(codes[idx, 0], codes[idx, 1], c=labels[idx], cmap="viridis", s=3, alpha=0.7)
+        fig.colorbar(sc, ax=ax)
+    ax.set_xlabel("code unit 1")
+    ax.set_ylabel("code unit 2")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def training_curves(histories, metric: str = "loss", ax=None, title: str | None = None, logy: bool = True):
+    """Training (solid) and validation (dashed) curves of one or more Keras fits.
+
+    Args:
+        histories: a ``keras.callbacks.History``, a ``history.history`` dict, or a
+            dict ``{name: history}`` to compare several models on one plot.
+        metric: which logged quantity to plot (``"loss"``, ``"mse"``, ...).
+        ax: draw into this Axes; default: a new figure.
+        title: Axes title.
+        logy: logarithmic y axis (reconstruction errors span decades).
+
+    Returns:
+        The matplotlib Figure.
+
+    Raises:
+        ValueError: if a history does not contain ``metric``.
+    """
+
+    def as_dict(h):
+        return h.history if hasattr(h, "history") else h
+
+    if hasattr(histories, "history") or (isinstance(histories, dict) and metric in histories):
+        histories = {"": histories}
+    if not isinstance(histories, dict) or not histories:
+        raise ValueError("histories must be a Keras History, its .history dict, or {name: History}.")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 4))
+    else:
+        fig = ax.figure
+    for i, (name, hist) in enumerate(histories.items()):
+        logs = as_dict(hist)
+        if metric not in logs:
+            raise ValueError(
+                f"History {name!r} has no {metric!r}; it logged {sorted(logs)}. Pick one of those."
+            )
+        colour = f"C{i}"
+        epochs = np.arange(1, len(logs[metric]) + 1)
+        prefix = f"{name} " if name else ""
+        ax.plot(epochs, logs[metric], color=colour, label=f"{prefix}train")
+        if f"val_{metric}" in logs:
+            ax.plot(epochs, logs[f"val_{metric}"], color=colour, linestyle="--", label=f"{prefix}validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    if logy:
+        ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
