@@ -1,0 +1,81 @@
+"""The committed notebooks: executed top to bottom in full mode, clean, with results, navigation and table current.
+
+These are the checks of ../shared/tools/nbcheck.py, kept in the project's own tests,
+plus the generated parts (navigation lines, README results table) being up to date.
+"""
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOISE = re.compile(r"Traceback|Warning|WARNING|[IWE]\d{4} \d\d:\d\d|oneDNN|cuda_|rebuild TensorFlow")
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 2
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_notebook_is_clean(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert nb["nbformat"] == 4
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    first = nb["cells"][0]
+    assert first["cell_type"] == "markdown" and "".join(first["source"]).lstrip().startswith("# ")
+    expected = 1
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code" or not "".join(cell["source"]).strip():
+            continue
+        assert cell["execution_count"] == expected, (
+            f"cell {i}: execution count {cell['execution_count']}, expected {expected}: "
+            "execute the notebook top to bottom in a fresh kernel (python3 tools/series.py regenerate)"
+        )
+        expected += 1
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", f"cell {i} holds an error output"
+            if out["output_type"] == "stream" and out["name"] == "stderr":
+                text = "".join(out["text"])
+                assert not NOISE.search(text), f"cell {i}: stderr noise: {text[:200]}"
+    assert path.stat().st_size < 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_full_mode_results_file(path):
+    result = ROOT / "results" / f"{path.stem}.json"
+    assert result.exists(), f"results/{path.stem}.json missing: run python3 tools/series.py regenerate {path.stem}"
+    record = json.loads(result.read_text(encoding="utf-8"))
+    assert record["notebook"] == path.stem
+    assert record["mode"] == "full"
+    assert record["metrics"] and all(isinstance(v, (int, float)) for v in record["metrics"].values())
+    for field in ("backend", "device", "machine", "data", "wall_seconds", "versions"):
+        assert field in record
+
+
+def test_results_match_the_committed_outputs():
+    """The results file and the notebook come from the same run: its printed results appear in the notebook."""
+    for path in NOTEBOOKS:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        text = "".join(
+            "".join(out.get("text", ""))
+            for cell in nb["cells"] if cell["cell_type"] == "code" for out in cell.get("outputs", [])
+        )
+        record = json.loads((ROOT / "results" / f"{path.stem}.json").read_text(encoding="utf-8"))
+        for name, value in record["metrics"].items():
+            assert f"{name:40s} {value:.6g}" in text, f"{path.stem}: metric {name} = {value} not in the notebook's output"
+
+
+def test_navigation_is_current():
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "add_navigation.py"), "--check"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_readme_results_table_is_current():
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "series.py"), "table", "--check"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr

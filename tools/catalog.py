@@ -1,0 +1,32 @@
+"""The one ordered list of notebooks, and the repository's public address.
+
+Everything that refers to the series (navigation lines, Colab links and clone
+URL in the notebooks, the README index, the series runner) reads it from here.
+"""
+
+#: Public home of the repository: Colab badges link to it and Colab clones it.
+REPO_URL = "https://github.com/autoencoders-explained/autoencoders-explained"
+#: The branch or tag that Colab clones.
+REPO_REF = "main"
+
+#: (stem, title, what it teaches in one line), in reading order.
+NOTEBOOKS = [
+    (
+        "01_bottleneck_autoencoder",
+        "The bottleneck autoencoder",
+        "Encoder + decoder through a 2-unit bottleneck (the 5-2-5 network of the slides); "
+        "why data must have dependencies across dimensions to be compressible.",
+    ),
+    (
+        "02_pca_vs_autoencoders",
+        "PCA versus autoencoders",
+        "A linear autoencoder finds the PCA subspace (measured by principal angles); "
+        "a non-linear one beats PCA on a curved toy manifold and on MNIST.",
+    ),
+]
+
+
+def github_path(stem: str) -> str:
+    """``owner/name`` plus the path of a notebook, as Colab's GitHub links need it."""
+    owner_name = REPO_URL.removeprefix("https://github.com/").removesuffix(".git")
+    return f"{owner_name}/blob/{REPO_REF}/notebooks/{stem}.ipynb"
