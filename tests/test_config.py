@@ -67,3 +67,12 @@ def test_setup_refuses_backend_switch_after_import():
     other = "jax" if keras.backend.backend() != "jax" else "torch"
     with pytest.raises(ValueError, match="restart the kernel"):
         utils.setup(backend=other)
+
+
+def test_only_the_retracing_notice_is_dropped():
+    import logging
+
+    keep = logging.LogRecord("tensorflow", logging.WARNING, "", 0, "a real problem", None, None)
+    drop = logging.LogRecord("tensorflow", logging.WARNING, "", 0,
+                             "5 out of the last 8 calls to <function f> triggered tf.function retracing.", None, None)
+    assert config._drop_retracing_notice(keep) and not config._drop_retracing_notice(drop)

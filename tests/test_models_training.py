@@ -1,0 +1,80 @@
+"""utils.models builders, utils.training callbacks and utils.show_source."""
+import numpy as np
+import pytest
+
+import utils
+
+utils.setup(seed=0, quick=True)
+import keras  # noqa: E402
+
+from utils import models, training  # noqa: E402
+
+
+def test_dense_autoencoder_halves_share_layers_and_shapes():
+    enc, dec, ae = models.dense_autoencoder(code_size=5, hidden=(16, 8), input_dim=20)
+    x = np.random.default_rng(0).random((4, 20)).astype("float32")
+    code = enc.predict(x, verbose=0)
+    assert code.shape == (4, 5)
+    np.testing.assert_allclose(dec.predict(code, verbose=0), ae.predict(x, verbose=0), atol=1e-6)
+    # 20*16+16 + 16*8+8 + 8*5+5  |  5*8+8 + 8*16+16 + 16*20+20
+    assert enc.count_params() == 517 and dec.count_params() == 532 and ae.count_params() == 1049
+    out = ae.predict(x, verbose=0)
+    assert out.min() >= 0 and out.max() <= 1  # sigmoid output
+
+
+def test_regularisers_add_to_the_loss():
+    x = np.random.default_rng(0).random((8, 20)).astype("float32")
+    _, _, plain = models.dense_autoencoder(3, hidden=(8,), input_dim=20)
+    _, _, decayed = models.dense_autoencoder(3, hidden=(8,), input_dim=20, weight_decay=0.1)
+    _, _, sparse = models.dense_autoencoder(3, hidden=(8,), input_dim=20, code_l1=0.1, code_activation="relu")
+    decayed.set_weights(plain.get_weights())
+    weights = [w for w in plain.get_weights() if w.ndim == 2]
+    decayed(x)
+    assert sum(float(keras.ops.convert_to_numpy(l)) for l in decayed.losses) == pytest.approx(
+        0.1 * sum(float((w**2).sum()) for w in weights), rel=1e-4)
+    sparse(x)
+    assert len(sparse.losses) == 1
+
+
+def test_dropout_and_noise_only_in_training():
+    x = np.random.default_rng(0).random((8, 20)).astype("float32")
+    _, _, ae = models.dense_autoencoder(3, hidden=(8,), input_dim=20, dropout=0.5, input_noise=0.5)
+    a = keras.ops.convert_to_numpy(ae(x, training=False))
+    b = keras.ops.convert_to_numpy(ae(x, training=False))
+    c = keras.ops.convert_to_numpy(ae(x, training=True))
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"code_size": 0}, "code_size"), ({"code_size": 2, "hidden": ()}, "hidden"),
+    ({"code_size": 2, "dropout": 1.0}, "dropout"), ({"code_size": 2, "weight_decay": -1}, "weight_decay"),
+])
+def test_builder_refuses_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        models.dense_autoencoder(**kwargs)
+
+
+def test_throughput_and_progress(capsys):
+    x = np.random.default_rng(0).random((64, 20)).astype("float32")
+    _, _, ae = models.dense_autoencoder(3, hidden=(8,), input_dim=20)
+    ae.compile("adam", "mse")
+    meter = training.Throughput(len(x))
+    ae.fit(x, x, epochs=4, batch_size=16, verbose=0, callbacks=[meter, training.Progress("tiny", every=2)])
+    assert meter.images == 4 * 64 and meter.seconds > 0
+    assert meter.images_per_second == pytest.approx(meter.images / meter.seconds)
+    lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("tiny")]
+    assert [l.split()[2] for l in lines] == ["2/4", "4/4"] and "loss" in lines[0]
+    with pytest.raises(ValueError):
+        training.Progress(every=0)
+    with pytest.raises(ValueError):
+        training.Throughput(0)
+
+
+def test_show_source_omits_the_docstring(capsys):
+    utils.show_source(models.dense_autoencoder)
+    out = capsys.readouterr().out
+    assert out.startswith("# utils/models.py") and "def dense_autoencoder(" in out
+    assert "Returns:" not in out and "docstring omitted" in out
+    with pytest.raises(ValueError):
+        utils.show_source(len)
