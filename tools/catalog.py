@@ -23,6 +23,19 @@ NOTEBOOKS = [
         "A linear autoencoder finds the PCA subspace (measured by principal angles); "
         "a non-linear one beats PCA on a curved toy manifold and on MNIST.",
     ),
+    (
+        "03_deep_autoencoder",
+        "The deep autoencoder",
+        "A dense deep autoencoder trained by backpropagation; MSE versus binary cross-entropy; "
+        "overfitting a small training set and what weight decay, sparsity and dropout do to the gap; "
+        "code size against PCA.",
+    ),
+    (
+        "04_convolutional_autoencoder",
+        "The deep convolutional autoencoder",
+        "Conv + LeakyReLU + BatchNorm encoder, dense bottleneck, transposed-conv decoder; "
+        "against PCA and the dense autoencoder at code sizes 32 and 2; the 2-D latent space.",
+    ),
 ]
 
 
