@@ -117,6 +117,16 @@ def test_stale_cached_file_is_replaced(server, offline, tmp_path):
     assert path.read_bytes() == PAYLOAD
 
 
+def test_unpinned_download_is_never_reused(server, offline, tmp_path):
+    """sha256=None (for archives whose contents the caller checks): fetched, and fetched again next time."""
+    (tmp_path / "data.bin").write_bytes(b"old contents")
+    path = data.download(f"{server}/data.bin", None, folder=tmp_path, progress=False)
+    assert path.read_bytes() == PAYLOAD and files_in(tmp_path) == ["data.bin"]
+    with pytest.raises(data.DownloadError):
+        data.download(f"{server}/truncated.bin", None, filename="data.bin", folder=tmp_path, progress=False)
+    assert files_in(tmp_path) == []  # the old file was not trusted, the partial one not kept
+
+
 def test_file_url(tmp_path):
     source = tmp_path / "src" / "a.bin"
     source.parent.mkdir()

@@ -55,6 +55,44 @@ def test_builder_refuses_bad_arguments(kwargs, message):
         models.dense_autoencoder(**kwargs)
 
 
+def test_conv_autoencoder_shapes_and_parameters():
+    enc, dec, ae = models.conv_autoencoder(code_size=2)
+    x = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
+    code = enc.predict(x, verbose=0)
+    assert code.shape == (3, 2)
+    out = ae.predict(x, verbose=0)
+    assert out.shape == (3, 28, 28, 1) and out.min() >= 0 and out.max() <= 1
+    np.testing.assert_allclose(dec.predict(code, verbose=0), out, atol=1e-5)
+    assert [layer.output.shape[1:] for layer in enc.layers[:2]] == [(14, 14, 32), (7, 7, 64)]
+    # conv 1*32*9+32, BN 4*32, conv 32*64*9+64, BN 4*64, dense 3136*128+128, code 128*2+2
+    assert enc.count_params() == 320 + 128 + 18496 + 256 + 401536 + 258
+    _, logits_dec, _ = models.conv_autoencoder(code_size=4, bottleneck_width=16, output_activation=None)
+    assert logits_dec.predict(np.full((1, 4), 3.0, "float32"), verbose=0).min() < 0  # logits: not squashed to [0, 1]
+
+
+@pytest.mark.parametrize("kwargs", [{"code_size": 0}, {"code_size": 2, "bottleneck_width": 2.5}])
+def test_conv_builder_refuses_bad_sizes(kwargs):
+    with pytest.raises(ValueError, match="code_size and bottleneck_width"):
+        models.conv_autoencoder(**kwargs)
+
+
+def test_mnist_classifier_shares_its_features():
+    classifier, features = models.mnist_classifier(feature_width=16)
+    x = np.random.default_rng(0).random((5, 28, 28, 1)).astype("float32")
+    p = classifier.predict(x, verbose=0)
+    assert p.shape == (5, 10)
+    np.testing.assert_allclose(p.sum(axis=1), 1, rtol=1e-5)
+    f = features.predict(x, verbose=0)
+    assert f.shape == (5, 16) and f.min() >= 0  # ReLU features
+    head = classifier.get_layer("probabilities")
+    w, b = head.get_weights()
+    logits = f @ w + b
+    expected = np.exp(logits - logits.max(1, keepdims=True))
+    np.testing.assert_allclose(p, expected / expected.sum(1, keepdims=True), rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="feature_width"):
+        models.mnist_classifier(feature_width=0)
+
+
 def test_throughput_and_progress(capsys):
     x = np.random.default_rng(0).random((64, 20)).astype("float32")
     _, _, ae = models.dense_autoencoder(3, hidden=(8,), input_dim=20)

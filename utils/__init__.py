@@ -5,6 +5,8 @@ Modules, by concern:
     utils.data      -- data loaders (mirror, cache, download, offline fallback) and the download helper
     utils.plot      -- reconstruction grids, 2-D latent scatters, training curves
     utils.results   -- results/<notebook>.json writing and reading
+    utils.metrics   -- sample-quality metrics: Fréchet distance, classifier score
+    utils.audio     -- speech helpers: noise mixed at an exact SNR, SI-SDR, STFT magnitude/phase and back
     utils.training  -- a compact progress display and a throughput meter for model.fit
     utils.models    -- model builders that several notebooks reuse
 
@@ -18,10 +20,10 @@ import importlib
 import inspect
 import textwrap
 
-from . import config, data, plot, results
+from . import audio, config, data, metrics, plot, results
 from .config import ROOT, Settings, setup
 
-__all__ = ["ROOT", "Settings", "setup", "show_source", "config", "data", "plot", "results", "training", "models"]
+__all__ = ["ROOT", "Settings", "setup", "show_source", "audio", "config", "data", "metrics", "plot", "results", "training", "models"]
 
 
 def show_source(function) -> None:

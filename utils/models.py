@@ -90,3 +90,103 @@ def dense_autoencoder(
     inputs = keras.Input(shape=(input_dim,), name="image")
     autoencoder = keras.Model(inputs, decoder(encoder(inputs)), name=name)
     return encoder, decoder, autoencoder
+
+
+def conv_block(filters: int, name: str):
+    """Convolution (3 x 3, stride 2) + LeakyReLU + batch normalisation: halves height and width.
+
+    Raises:
+        ValueError: if ``filters`` is not a positive integer.
+    """
+    _check_sizes("filters", (filters,))
+    return keras.Sequential([
+        layers.Conv2D(filters, 3, strides=2, padding="same"),
+        layers.LeakyReLU(negative_slope=0.2),
+        layers.BatchNormalization(),
+    ], name=name)
+
+
+def deconv_block(filters: int, name: str):
+    """Transposed convolution (3 x 3, stride 2) + LeakyReLU + batch normalisation: doubles height and width.
+
+    Raises:
+        ValueError: if ``filters`` is not a positive integer.
+    """
+    _check_sizes("filters", (filters,))
+    return keras.Sequential([
+        layers.Conv2DTranspose(filters, 3, strides=2, padding="same"),
+        layers.LeakyReLU(negative_slope=0.2),
+        layers.BatchNormalization(),
+    ], name=name)
+
+
+def conv_autoencoder(code_size: int, bottleneck_width: int = 128, output_activation: str = "sigmoid"):
+    """The convolutional autoencoder of the slides, for 28 x 28 x 1 images (notebook 04 builds it up).
+
+    Encoder: two conv blocks (28x28x1 -> 14x14x32 -> 7x7x64), flatten, a dense LeakyReLU layer of
+    ``bottleneck_width`` units, a linear code of ``code_size`` units. Decoder: the mirror image, with
+    transposed-conv blocks (7x7x64 -> 14x14x32 -> 28x28x16) and a last transposed conv to one channel.
+
+    Args:
+        code_size: units in the code. A variational autoencoder can ask for ``2 * k`` and split the
+            encoder's output into a mean and a log-variance (notebook 05 does).
+        bottleneck_width: width of the dense layer on each side of the code.
+        output_activation: activation of the output pixels ("sigmoid" for pixels in [0, 1],
+            None for logits).
+
+    Returns:
+        (encoder, decoder, autoencoder): Keras models sharing the same layers; the encoder maps
+        (n, 28, 28, 1) images to (n, code_size) codes, the decoder maps codes back to images.
+
+    Raises:
+        ValueError: if ``code_size`` or ``bottleneck_width`` is not a positive integer.
+    """
+    code_size, bottleneck_width = _check_sizes("code_size and bottleneck_width", (code_size, bottleneck_width))
+    encoder = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        conv_block(32, "conv_block_1"),
+        conv_block(64, "conv_block_2"),
+        layers.Flatten(name="flatten"),
+        layers.Dense(bottleneck_width, name="dense_in"),
+        layers.LeakyReLU(negative_slope=0.2, name="dense_in_act"),
+        layers.Dense(code_size, name="code"),
+    ], name="encoder")
+    decoder = keras.Sequential([
+        keras.Input(shape=(code_size,)),
+        layers.Dense(bottleneck_width, name="dense_out"),
+        layers.LeakyReLU(negative_slope=0.2, name="dense_out_act"),
+        layers.Dense(7 * 7 * 64, name="dense"),
+        layers.Reshape((7, 7, 64), name="reshape"),
+        deconv_block(32, "deconv_block_1"),
+        deconv_block(16, "deconv_block_2"),
+        layers.Conv2DTranspose(1, 3, padding="same", activation=output_activation, name="pixels"),
+    ], name="decoder")
+    inputs = keras.Input(shape=(28, 28, 1), name="image")
+    autoencoder = keras.Model(inputs, decoder(encoder(inputs)), name="conv_autoencoder")
+    return encoder, decoder, autoencoder
+
+
+def mnist_classifier(feature_width: int = 128):
+    """A small convolutional digit classifier, used as a measuring instrument for generated images.
+
+    Two stride-2 convolutions (28x28x1 -> 14x14x32 -> 7x7x64), a dense ReLU layer of
+    ``feature_width`` units (the *features* on which notebook 05 computes Fréchet distances),
+    dropout, and a 10-way softmax. A few epochs on MNIST reach about 99 % test accuracy.
+
+    Returns:
+        (classifier, features): the classifier maps (n, 28, 28, 1) images in [0, 1] to (n, 10)
+        class probabilities; ``features`` shares its layers and maps the same images to the
+        (n, feature_width) penultimate activations.
+
+    Raises:
+        ValueError: if ``feature_width`` is not a positive integer.
+    """
+    (feature_width,) = _check_sizes("feature_width", (feature_width,))
+    images = keras.Input(shape=(28, 28, 1), name="image")
+    h = layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(images)
+    h = layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(h)
+    h = layers.Flatten()(h)
+    features = layers.Dense(feature_width, activation="relu", name="features")(h)
+    probabilities = layers.Dense(10, activation="softmax", name="probabilities")(layers.Dropout(0.3)(features))
+    return (keras.Model(images, probabilities, name="mnist_classifier"),
+            keras.Model(images, features, name="mnist_features"))

@@ -141,6 +141,46 @@ def latent_scatter(codes, labels=None, ax=None, title: str | None = None, max_po
     return fig
 
 
+def decoded_latent_grid(decoder, low, high, n: int = 15, ax=None, image_shape: tuple[int, int] = (28, 28)):
+    """Decode an n x n regular grid over the box [low, high] of a 2-D code and draw it as one picture.
+
+    Row 0 of the picture is the top of the box (largest code unit 2), column 0 its left side
+    (smallest code unit 1), so the picture lies over the plane as a latent scatter would.
+
+    Args:
+        decoder: a model (or any object) whose ``predict(codes, verbose=0)`` maps (m, 2) codes to
+            m images of ``image_shape`` (flat or with a channel axis).
+        low, high: the corners of the box, two numbers each (e.g. ``codes.min(0)``, ``codes.max(0)``).
+        n: grid points per side.
+        ax: draw into this Axes; default: a new figure.
+        image_shape: (H, W) of one decoded image.
+
+    Returns:
+        The matplotlib Figure.
+
+    Raises:
+        ValueError: if low/high are not two numbers with low < high, or n < 2.
+    """
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    if low.shape != (2,) or high.shape != (2,) or not np.all(low < high):
+        raise ValueError(f"low and high must be two numbers each with low < high (a 2-D box); got {low}, {high}.")
+    if not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"n must be an integer >= 2 grid points per side, got {n!r}.")
+    xs, ys = np.linspace(low[0], high[0], n), np.linspace(low[1], high[1], n)
+    codes = np.array([[x, y] for y in ys[::-1] for x in xs], dtype="float32")
+    h, w = image_shape
+    images = _as_images(decoder.predict(codes, verbose=0), image_shape, "decoder output").reshape(n, n, h, w)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 7))
+    else:
+        fig = ax.figure
+    ax.imshow(images.transpose(0, 2, 1, 3).reshape(n * h, n * w), cmap="gray", vmin=0.0, vmax=1.0,
+              extent=[low[0], high[0], low[1], high[1]], aspect="auto")
+    ax.set_xlabel("code unit 1")
+    ax.set_ylabel("code unit 2")
+    return fig
+
+
 def training_curves(histories, metric: str = "loss", ax=None, title: str | None = None, logy: bool = True):
     """Training (solid) and validation (dashed) curves of one or more Keras fits.
 

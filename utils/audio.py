@@ -1,0 +1,282 @@
+"""Audio helpers for the speech notebooks: noise at an exact SNR, SI-SDR, STFT and its inverse.
+
+All signals are NumPy arrays of samples (floats, nominally in [-1, 1]) at one
+sample rate; the functions here never resample. The STFT defaults suit 8 kHz
+speech such as the Free Spoken Digit Dataset (:func:`utils.data.load_fsdd`):
+
+* ``n_fft=256``: 32 ms frames at 8 kHz, 129 frequency bins 31.25 Hz apart,
+  fine enough to separate the harmonics of a voice (pitch 80-250 Hz) and to
+  follow its formants;
+* ``hop_length=64``: 8 ms between frames (75 % overlap), so a 0.4 s digit
+  gives about 50 frames, and the Hann window overlaps-adds to a constant,
+  which makes :func:`istft` an exact inverse of :func:`stft_magnitude`.
+
+librosa is imported on first use, so ``import utils`` stays light; librosa's
+first inverse STFT in a fresh environment can take a few seconds while numba
+compiles (and caches) its overlap-add routine.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+#: Sample rate of the Free Spoken Digit Dataset, in Hz.
+SAMPLE_RATE = 8000
+#: STFT frame length in samples (32 ms at 8 kHz).
+N_FFT = 256
+#: STFT hop in samples (8 ms at 8 kHz).
+HOP_LENGTH = 64
+#: STFT window: Hann, whose squares overlap-add to a constant at a hop of n_fft/4.
+WINDOW = "hann"
+
+
+def _signal(x, name: str, min_length: int = 1) -> np.ndarray:
+    """``x`` as a finite 1-D float array, or a ValueError naming ``name``."""
+    arr = np.asarray(x)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise ValueError(f"{name} must be an array of numbers (a waveform), got dtype {arr.dtype}.")
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must be a 1-D waveform of shape (samples,), got shape {arr.shape}; "
+            "call the function once per clip (or use x.ravel() for a (samples, 1) array)."
+        )
+    if arr.shape[0] < min_length:
+        raise ValueError(f"{name} must hold at least {min_length} sample(s), got {arr.shape[0]}.")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite samples; clean them before mixing or scoring.")
+    return arr
+
+
+def _float_dtype(*arrays: np.ndarray):
+    """float32 when every input is float32 (or narrower), else float64."""
+    return np.result_type(np.float32, *[a.dtype if np.issubdtype(a.dtype, np.floating) else np.float32 for a in arrays])
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+def pad_or_crop(signal, length: int) -> np.ndarray:
+    """Return ``signal`` with exactly ``length`` samples: zeros appended, or the end cut off.
+
+    Args:
+        signal: waveform, shape (samples,) or (..., samples); the last axis is time.
+        length: the number of samples wanted (e.g. ``int(1.0 * 8000)`` for one second at 8 kHz).
+
+    Returns:
+        An array of shape (..., length) and the dtype of ``signal``; the start of
+        the signal is kept in place, so sample ``i`` stays at time ``i / sample_rate``.
+
+    Raises:
+        ValueError: if ``length`` is not a positive integer or ``signal`` is a scalar.
+    """
+    length = _positive_int(length, "length")
+    arr = np.asarray(signal)
+    if arr.ndim == 0:
+        raise ValueError("signal must be a waveform (an array with a time axis), got a single number.")
+    n = arr.shape[-1]
+    if n >= length:
+        return arr[..., :length].copy()
+    pad = [(0, 0)] * (arr.ndim - 1) + [(0, length - n)]
+    return np.pad(arr, pad)
+
+
+def mix_at_snr(clean, noise, snr_db: float, rng=None, return_noise: bool = False):
+    """Add ``noise`` to ``clean``, scaled so that the mixture has exactly ``snr_db`` decibels of SNR.
+
+    The SNR is ``10 * log10(sum(clean**2) / sum(scaled_noise**2))`` over the
+    whole clip (silences included, as in most denoising papers). A noise
+    recording shorter than ``clean`` is repeated (tiled) to cover it; a longer
+    one is cropped; in both cases the segment starts at a random offset, so
+    repeated calls draw different stretches of the same noise.
+
+    Args:
+        clean: clean waveform, shape (n,), float or integer samples; not all zeros.
+        noise: noise waveform, shape (m,), any m >= 1; its segment used must not be all zeros.
+        snr_db: the wanted signal-to-noise ratio in dB (0 dB: equal energies;
+            10 dB: noise energy a tenth of the speech energy). Any finite number.
+        rng: where the random offset comes from: a ``numpy.random.Generator``,
+            an integer seed, or None for NumPy's global generator (which
+            ``utils.setup()`` seeds, so a notebook stays reproducible).
+        return_noise: also return the scaled noise segment that was added.
+
+    Returns:
+        ``noisy`` of shape (n,), or ``(noisy, scaled_noise)`` with
+        ``noisy == clean + scaled_noise``. The scale is computed in float64; the
+        result is float32 when the inputs are float32 (or integers), else float64.
+        The mixture is not clipped, so it may exceed [-1, 1] at low SNR: rescale
+        clean and noisy together if needed (the SNR does not change).
+
+    Raises:
+        ValueError: for non-1-D or non-finite inputs, a silent clean signal or a
+            silent noise segment, a non-finite ``snr_db``, or a bad ``rng``.
+    """
+    clean = _signal(clean, "clean")
+    noise = _signal(noise, "noise")
+    if isinstance(snr_db, bool) or not isinstance(snr_db, numbers.Real) or not np.isfinite(snr_db):
+        raise ValueError(f"snr_db must be a finite number of decibels, got {snr_db!r}.")
+    if rng is None:
+        random_int = lambda high: int(np.random.randint(high))  # noqa: E731  (legacy global state, seeded by setup)
+    elif isinstance(rng, np.random.Generator) or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+        generator = np.random.default_rng(rng)
+        random_int = lambda high: int(generator.integers(high))  # noqa: E731
+    else:
+        raise ValueError(f"rng must be a numpy.random.Generator, an integer seed or None, got {type(rng).__name__}.")
+
+    n, m = len(clean), len(noise)
+    if m >= n:
+        start = random_int(m - n + 1)
+        segment = noise[start:start + n]
+    else:
+        start = random_int(m)
+        reps = -(-(start + n) // m)  # ceil
+        segment = np.tile(noise, reps)[start:start + n]
+    c = clean.astype(np.float64)
+    s = segment.astype(np.float64)
+    clean_energy = float(np.dot(c, c))
+    noise_energy = float(np.dot(s, s))
+    if clean_energy == 0.0:
+        raise ValueError("clean is silent (all zeros): its SNR against any noise is undefined.")
+    if noise_energy == 0.0:
+        raise ValueError(
+            "the noise segment used is silent (all zeros), so no scale can reach the requested SNR; "
+            "pass a noise recording with some energy."
+        )
+    scale = np.sqrt(clean_energy / (noise_energy * 10.0 ** (snr_db / 10.0)))
+    dtype = _float_dtype(clean, noise)
+    scaled = (scale * s).astype(dtype)
+    noisy = (c + scale * s).astype(dtype)
+    return (noisy, scaled) if return_noise else noisy
+
+
+def si_sdr(reference, estimate):
+    """Scale-invariant signal-to-distortion ratio in dB (Le Roux et al., 2019), zero-mean version.
+
+    Both signals have their mean removed; the reference is then scaled by the
+    factor that best fits the estimate, ``alpha = <estimate, reference> / ||reference||^2``,
+    and ``SI-SDR = 10 * log10(||alpha * reference||^2 / ||estimate - alpha * reference||^2)``.
+    Rescaling the estimate does not change it; higher is better; an estimate
+    equal to the reference plus independent noise at x dB of SNR scores about x dB.
+
+    Args:
+        reference: the clean signal, shape (n,) or (batch, n); not constant.
+        estimate: the signal to score, the same shape as ``reference``.
+
+    Returns:
+        A float (for 1-D inputs) or a float64 array of shape (batch,), in dB;
+        ``inf`` when the estimate is an exact scaled copy of the reference.
+
+    Raises:
+        ValueError: if the shapes differ, are not (n,) or (batch, n), hold
+            non-finite values, or a reference is constant (silent).
+    """
+    ref = np.asarray(reference, dtype=np.float64)
+    est = np.asarray(estimate, dtype=np.float64)
+    if ref.shape != est.shape:
+        raise ValueError(f"reference and estimate must have the same shape, got {ref.shape} and {est.shape}; "
+                         "use pad_or_crop to bring them to one length.")
+    if ref.ndim not in (1, 2) or ref.shape[-1] < 2:
+        raise ValueError(f"expected waveforms of shape (n,) or (batch, n) with n >= 2, got {ref.shape}.")
+    if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(est))):
+        raise ValueError("reference and estimate must not contain NaN or infinite samples.")
+    ref = ref - ref.mean(axis=-1, keepdims=True)
+    est = est - est.mean(axis=-1, keepdims=True)
+    ref_energy = np.sum(ref * ref, axis=-1)
+    if np.any(ref_energy == 0.0):
+        raise ValueError("a reference signal is constant (silent after removing its mean): SI-SDR is undefined for it.")
+    alpha = np.sum(est * ref, axis=-1) / ref_energy
+    target = alpha[..., None] * ref
+    error = est - target
+    target_energy = np.sum(target * target, axis=-1)
+    error_energy = np.sum(error * error, axis=-1)
+    with np.errstate(divide="ignore"):
+        value = 10.0 * np.log10(target_energy / error_energy)
+    return float(value) if value.ndim == 0 else value
+
+
+def _check_stft_args(n_fft, hop_length) -> tuple[int, int]:
+    n_fft = _positive_int(n_fft, "n_fft")
+    hop_length = _positive_int(hop_length, "hop_length")
+    if hop_length > n_fft:
+        raise ValueError(f"hop_length ({hop_length}) must not exceed n_fft ({n_fft}), or samples fall between frames.")
+    return n_fft, hop_length
+
+
+def stft_magnitude(signal, n_fft: int = N_FFT, hop_length: int = HOP_LENGTH, window: str = WINDOW):
+    """Short-time Fourier transform of a waveform, split into magnitude and phase (librosa.stft).
+
+    Frames are centred (the signal is zero-padded by ``n_fft // 2`` at both ends),
+    so frame ``t`` describes the sound around time ``t * hop_length / sample_rate``.
+
+    Args:
+        signal: waveform, shape (samples,) or (batch, samples), at least one sample per clip.
+        n_fft: frame length in samples (default 256: 32 ms at 8 kHz).
+        hop_length: samples between frames (default 64: 8 ms at 8 kHz).
+        window: window name understood by ``scipy.signal.get_window`` (default ``"hann"``).
+
+    Returns:
+        ``(magnitude, phase)``, both float32 of shape
+        (..., n_fft // 2 + 1, 1 + samples // hop_length): the magnitude (linear,
+        not dB; ``np.log1p`` or ``librosa.amplitude_to_db`` make it plottable)
+        and the phase in radians, in (-pi, pi].
+
+    Raises:
+        ValueError: for a signal that is not (samples,) or (batch, samples), holds
+            non-finite values, or for a bad ``n_fft``/``hop_length``.
+    """
+    n_fft, hop_length = _check_stft_args(n_fft, hop_length)
+    x = np.asarray(signal)
+    if x.ndim not in (1, 2) or x.shape[-1] < 1 or not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+        raise ValueError(f"signal must be a waveform of shape (samples,) or (batch, samples), got shape {x.shape}, dtype {x.dtype}.")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("signal contains NaN or infinite samples.")
+    import librosa
+
+    spec = librosa.stft(x.astype(np.float32), n_fft=n_fft, hop_length=hop_length, window=window, center=True)
+    return np.abs(spec).astype(np.float32), np.angle(spec).astype(np.float32)
+
+
+def istft(magnitude, phase, length: int, n_fft: int = N_FFT, hop_length: int = HOP_LENGTH, window: str = WINDOW) -> np.ndarray:
+    """Rebuild a waveform from a magnitude and a phase (librosa.istft), trimmed or padded to ``length`` samples.
+
+    With the magnitude and phase of :func:`stft_magnitude` and the same
+    settings, this returns the original signal (relative error around 1e-7).
+    A denoiser that only predicts a magnitude usually reuses the noisy phase.
+
+    Args:
+        magnitude: linear magnitudes, shape (..., n_fft // 2 + 1, frames), non-negative.
+        phase: phases in radians, the same shape.
+        length: samples in the output, normally the length of the original signal.
+        n_fft, hop_length, window: as for :func:`stft_magnitude` (use the same values).
+
+    Returns:
+        float32 waveform of shape (..., length).
+
+    Raises:
+        ValueError: if the shapes differ, the number of frequency rows is not
+            ``n_fft // 2 + 1``, the magnitude is negative or non-finite, or
+            ``length`` is not a positive integer.
+    """
+    n_fft, hop_length = _check_stft_args(n_fft, hop_length)
+    length = _positive_int(length, "length")
+    mag = np.asarray(magnitude, dtype=np.float32)
+    ph = np.asarray(phase, dtype=np.float32)
+    if mag.shape != ph.shape:
+        raise ValueError(f"magnitude and phase must have the same shape, got {mag.shape} and {ph.shape}.")
+    if mag.ndim < 2 or mag.shape[-2] != n_fft // 2 + 1:
+        raise ValueError(
+            f"expected spectrograms of shape (..., {n_fft // 2 + 1}, frames) for n_fft={n_fft}, got {mag.shape}; "
+            "pass the n_fft used by stft_magnitude."
+        )
+    if not (np.all(np.isfinite(mag)) and np.all(np.isfinite(ph))):
+        raise ValueError("magnitude and phase must not contain NaN or infinite values.")
+    if np.any(mag < 0):
+        raise ValueError("magnitude must be non-negative (a linear magnitude, not dB); clip a model's output with np.maximum(m, 0).")
+    import librosa
+
+    spec = mag * np.exp(1j * ph)
+    return librosa.istft(spec, hop_length=hop_length, n_fft=n_fft, window=window, center=True, length=length).astype(np.float32)
