@@ -36,6 +36,12 @@ NOTEBOOKS = [
         "Conv + LeakyReLU + BatchNorm encoder, dense bottleneck, transposed-conv decoder; "
         "against PCA and the dense autoencoder at code sizes 32 and 2; the 2-D latent space.",
     ),
+    (
+        "05_generation",
+        "Generating digits by sampling the latent space",
+        "Decode random points of the latent space; why naive sampling fails; a Gaussian mixture on the codes "
+        "and the variational autoencoder as fixes, each measured by a Fréchet distance and a classifier score.",
+    ),
 ]
 
 
