@@ -22,7 +22,8 @@ import numpy as np
 from .config import ROOT, Settings
 
 #: Packages whose versions every results file records.
-_PACKAGES = ("keras", "tensorflow", "jax", "torch", "numpy", "scikit-learn", "matplotlib", "librosa")
+_PACKAGES = ("keras", "tensorflow", "jax", "torch", "numpy", "scikit-learn", "scikit-image", "matplotlib", "librosa",
+             "pystoi", "pesq", "noisereduce")
 
 
 def results_dir(quick: bool) -> Path:
