@@ -76,6 +76,18 @@ def test_conv_builder_refuses_bad_sizes(kwargs):
         models.conv_autoencoder(**kwargs)
 
 
+def test_conv_blocks_without_batch_norm_act_the_same_in_training_and_inference():
+    x = np.random.default_rng(0).normal(size=(4, 16, 8, 1)).astype("float32")
+    for block, shape in ((models.conv_block, (4, 8, 4, 6)), (models.deconv_block, (4, 32, 16, 6))):
+        with_bn, without = block(6, "a"), block(6, "b", batch_norm=False)
+        assert any(isinstance(l, keras.layers.BatchNormalization) for l in with_bn.layers)
+        assert not any(isinstance(l, keras.layers.BatchNormalization) for l in without.layers)
+        assert tuple(without(x).shape) == shape
+        np.testing.assert_allclose(np.asarray(without(x, training=True)), np.asarray(without(x, training=False)))
+        # with batch normalisation, a fresh block normalises by the batch in training only
+        assert np.abs(np.asarray(with_bn(x, training=True)) - np.asarray(with_bn(x, training=False))).max() > 1e-3
+
+
 def test_mnist_classifier_shares_its_features():
     classifier, features = models.mnist_classifier(feature_width=16)
     x = np.random.default_rng(0).random((5, 28, 28, 1)).astype("float32")

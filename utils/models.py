@@ -92,8 +92,13 @@ def dense_autoencoder(
     return encoder, decoder, autoencoder
 
 
-def conv_block(filters: int, name: str):
+def conv_block(filters: int, name: str, batch_norm: bool = True):
     """Convolution (3 x 3, stride 2) + LeakyReLU + batch normalisation: halves height and width.
+
+    Args:
+        filters: output channels.
+        name: the block's name in ``summary()``.
+        batch_norm: False leaves the normalisation out (notebook 07 does, and says why).
 
     Raises:
         ValueError: if ``filters`` is not a positive integer.
@@ -102,12 +107,17 @@ def conv_block(filters: int, name: str):
     return keras.Sequential([
         layers.Conv2D(filters, 3, strides=2, padding="same"),
         layers.LeakyReLU(negative_slope=0.2),
-        layers.BatchNormalization(),
+        *([layers.BatchNormalization()] if batch_norm else []),
     ], name=name)
 
 
-def deconv_block(filters: int, name: str):
+def deconv_block(filters: int, name: str, batch_norm: bool = True):
     """Transposed convolution (3 x 3, stride 2) + LeakyReLU + batch normalisation: doubles height and width.
+
+    Args:
+        filters: output channels.
+        name: the block's name in ``summary()``.
+        batch_norm: False leaves the normalisation out.
 
     Raises:
         ValueError: if ``filters`` is not a positive integer.
@@ -116,7 +126,7 @@ def deconv_block(filters: int, name: str):
     return keras.Sequential([
         layers.Conv2DTranspose(filters, 3, strides=2, padding="same"),
         layers.LeakyReLU(negative_slope=0.2),
-        layers.BatchNormalization(),
+        *([layers.BatchNormalization()] if batch_norm else []),
     ], name=name)
 
 
