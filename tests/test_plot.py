@@ -96,3 +96,32 @@ def test_decoded_latent_grid_lies_over_the_plane():
 def test_decoded_latent_grid_refuses_bad_boxes(kwargs, message):
     with pytest.raises(ValueError, match=message):
         plot.decoded_latent_grid(_CornerDecoder(), **kwargs)
+
+
+def test_score_histograms_shared_bins_densities_and_threshold():
+    normal, anomalous = rng.lognormal(0, 0.3, 900), rng.lognormal(1, 0.3, 100)
+    fig = plot.score_histograms(normal, anomalous, threshold=2.0, bins=20)
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches]
+    assert len(bars) == 40  # 20 shared bins per group
+    widths = np.array([b.get_width() for b in bars]).reshape(2, 20)
+    np.testing.assert_allclose(widths[0], widths[1])
+    heights = np.array([b.get_height() for b in bars]).reshape(2, 20)
+    np.testing.assert_allclose((heights * widths).sum(axis=1), [1.0, 1.0], rtol=1e-6)  # unit area each
+    assert ax.get_xscale() == "log"
+    assert [line.get_xdata()[0] for line in ax.lines] == [2.0]
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, message",
+    [
+        (([], [1.0]), {}, "non-empty"),
+        (([1.0, np.nan], [1.0]), {}, "finite"),
+        (([0.0, 1.0], [1.0]), {}, "logx=False"),
+        (([1.0], [2.0]), {"bins": 0}, "positive integer"),
+    ],
+)
+def test_score_histograms_refuses_bad_input(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plot.score_histograms(*args, **kwargs)

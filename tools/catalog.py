@@ -48,7 +48,21 @@ NOTEBOOKS = [
         "A convolutional denoising autoencoder trained on noisy -> clean MNIST pairs at three noise levels, "
         "against a Gaussian blur, a median filter and a PCA projection tuned on held-out images, by PSNR and SSIM.",
     ),
+    (
+        "07_denoising_speech",
+        "Denoising spoken digits",
+        "Noise added to spoken digits at exact SNRs (white and babble); a convolutional autoencoder on log-magnitude "
+        "spectrograms that predicts a mask, against spectral subtraction, a Wiener filter, noisereduce and the "
+        "oracle mask, by SI-SDR, STOI and PESQ, with audio players.",
+    ),
+    (
+        "08_anomaly_detection",
+        "Anomaly detection with autoencoders",
+        "Reconstruction error as an anomaly score on the one-class MNIST protocol (AUROC per digit) against PCA, "
+        "an Isolation Forest and a one-class SVM; a threshold from normal data only; damaged speech recordings found.",
+    ),
 ]
+
 
 
 def github_path(stem: str) -> str:

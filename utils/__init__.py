@@ -3,7 +3,7 @@
 Modules, by concern:
     utils.config    -- setup(): quick/full mode, seeding, quiet TensorFlow start-up, backend and device
     utils.data      -- data loaders (mirror, cache, download, offline fallback) and the download helper
-    utils.plot      -- reconstruction grids, 2-D latent scatters, training curves
+    utils.plot      -- reconstruction grids, 2-D latent scatters, training curves, score histograms
     utils.results   -- results/<notebook>.json writing and reading
     utils.metrics   -- sample-quality metrics: Fréchet distance, classifier score
     utils.audio     -- speech helpers: noise mixed at an exact SNR, SI-SDR, STFT magnitude/phase and back

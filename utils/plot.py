@@ -1,4 +1,4 @@
-"""Figures the notebooks share: reconstruction grids, latent scatters, training curves.
+"""Figures the notebooks share: reconstruction grids, latent scatters, training curves, score histograms.
 
 Each function draws one figure, returns it (so a notebook can save or adjust
 it) and leaves showing it to Jupyter. The lesson's own figures (a principal
@@ -226,6 +226,62 @@ def training_curves(histories, metric: str = "loss", ax=None, title: str | None 
     ax.set_ylabel(metric)
     if logy:
         ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def score_histograms(normal, anomalous, threshold=None, ax=None, bins: int = 50, logx: bool = True,
+                     labels: tuple[str, str] = ("normal", "anomalous"), title: str | None = None):
+    """Overlaid histograms of anomaly scores (e.g. reconstruction errors) of normal and anomalous examples.
+
+    Both histograms are normalised to unit area (densities), so a small anomalous
+    set is as visible as a large normal one; the bins are shared.
+
+    Args:
+        normal, anomalous: 1-D arrays of scores, higher = more anomalous; at least one each.
+        threshold: draw a vertical line at this score (e.g. the one chosen on validation data); None: no line.
+        ax: draw into this Axes; default: a new figure.
+        bins: number of shared bins (a positive integer).
+        logx: logarithmic bins and x axis (reconstruction errors span decades); needs positive scores.
+        labels: legend labels of the two groups.
+        title: Axes title.
+
+    Returns:
+        The matplotlib Figure.
+
+    Raises:
+        ValueError: for empty or non-finite scores, non-positive scores with ``logx=True``,
+            or a ``bins`` that is not a positive integer.
+    """
+    groups = [np.asarray(normal, dtype=np.float64).ravel(), np.asarray(anomalous, dtype=np.float64).ravel()]
+    for name, g in zip(("normal", "anomalous"), groups):
+        if g.size == 0 or not np.all(np.isfinite(g)):
+            raise ValueError(f"{name} must be a non-empty array of finite scores, got {g.size} values.")
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
+        raise ValueError(f"bins must be a positive integer, got {bins!r}.")
+    low = min(g.min() for g in groups)
+    high = max(g.max() for g in groups)
+    if logx:
+        if low <= 0:
+            raise ValueError("logx=True needs positive scores; pass logx=False for scores that can be 0 or negative.")
+        edges = np.geomspace(low, high if high > low else low * 1.01, bins + 1)
+    else:
+        edges = np.linspace(low, high if high > low else low + 1.0, bins + 1)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+    else:
+        fig = ax.figure
+    for g, label, colour in zip(groups, labels, ("C0", "C3")):
+        ax.hist(g, bins=edges, density=True, alpha=0.5, color=colour, label=f"{label} ({g.size})")
+    if threshold is not None:
+        ax.axvline(threshold, color="k", linestyle="--", label=f"threshold {threshold:.3g}")
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel("anomaly score")
+    ax.set_ylabel("density")
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title)
