@@ -79,3 +79,9 @@ def test_readme_results_table_is_current():
     run = subprocess.run([sys.executable, str(ROOT / "tools" / "series.py"), "table", "--check"],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_readme_backend_table_is_current():
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "series.py"), "backends", "--check"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr

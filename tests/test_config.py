@@ -1,10 +1,15 @@
 """utils.setup and the mode / data-folder switches."""
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 import utils
 from utils import config
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("value, quick", [("1", True), ("true", True), ("YES", True), ("", False), ("0", False), ("off", False)])
@@ -76,3 +81,17 @@ def test_only_the_retracing_notice_is_dropped():
     drop = logging.LogRecord("tensorflow", logging.WARNING, "", 0,
                              "5 out of the last 8 calls to <function f> triggered tf.function retracing.", None, None)
     assert config._drop_retracing_notice(keep) and not config._drop_retracing_notice(drop)
+
+
+def test_other_backends_keep_tensorflow_start_up_lines_out_of_stderr():
+    """On JAX, Keras still imports TensorFlow (when installed) for its data adapters: setup() must silence it."""
+    pytest.importorskip("jax", reason="JAX is installed by `tools/series.py ... --backend jax` (requirements-backends.txt)")
+    code = ("import numpy as np, utils; utils.setup(seed=0); import keras\n"
+            "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]); m.compile('adam', 'mse')\n"
+            "m.fit(np.zeros((4, 3)), np.zeros((4, 1)), verbose=0); print('fitted')")
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "fitted" in run.stdout
+    assert "I0000" not in run.stderr and "oneDNN" not in run.stderr, run.stderr

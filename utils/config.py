@@ -10,6 +10,7 @@ returns a :class:`Settings` object.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import platform
 import sys
@@ -139,8 +140,10 @@ def _import_keras(backend: str | None):
     with quiet_native_stderr():
         import keras
 
-        if keras.backend.backend() == "tensorflow":
-            import tensorflow as tf  # its C++ start-up lines are silenced here
+        # Keras imports TensorFlow, when it is installed, on every backend (its data adapters use it),
+        # possibly much later; import it now so that its C++ start-up lines are silenced here too.
+        if keras.backend.backend() == "tensorflow" or importlib.util.find_spec("tensorflow") is not None:
+            import tensorflow as tf
 
             tf.get_logger().addFilter(_drop_retracing_notice)
     return keras

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The whole series in full mode on one GPU, under the JAX (default) or PyTorch backend.
+#
+# Made for the lent GPU machine of this workplace (Python 3.12 with JAX and PyTorch, no TensorFlow,
+# no network): run it from the repository root there, with
+#   * .whl/       the wheels that machine lacks (make them here with: bash tools/gpu_series.sh --fetch-wheels)
+#   * data/cache/ mnist.npz and fsdd/recordings copied from the data mirror (never committed: ignored by git)
+# carried along. Anywhere else with a GPU and internet, `python3 tools/series.py run --backend jax` does the same.
+#
+#   bash tools/gpu_series.sh [jax|torch]          run; logs and results in build/gpu-<backend>/ (and $OUT)
+#   bash tools/gpu_series.sh --fetch-wheels       here (with pip and internet): download the wheels into .whl/
+#
+# Each notebook's results file records the backend and the device (utils.setup reads the GPU's name);
+# wall time per notebook is printed and kept in the results files. Budget: one 10-minute command.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+# Packages the GPU image lacks (its list: .library/device/KINDS.md), pinned as in requirements.txt.
+WHEELS="keras==3.15.1 namex optree librosa==0.11.0 soundfile soxr audioread pooch decorator
+        pystoi==0.4.1 noisereduce==3.0.3 mlxtend nbclient==0.11.0 nbformat==5.11.1 jupyter_client
+        jupyter_core ipykernel ipython traitlets fastjsonschema jsonschema jsonschema-specifications
+        referencing rpds-py pyzmq tornado comm debugpy matplotlib-inline nest-asyncio jedi parso
+        prompt-toolkit wcwidth pexpect ptyprocess stack-data executing asttokens pure-eval
+        platformdirs decorator ipython-pygments-lexers"
+
+if [[ "${1:-}" == "--fetch-wheels" ]]; then
+  mkdir -p .whl
+  grep -qx '/.whl/' .git/info/exclude 2>/dev/null || echo /.whl/ >> .git/info/exclude
+  for w in $WHEELS; do
+    python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+      --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
+      --platform manylinux2014_x86_64 --platform any -d .whl "$w" || echo "could not fetch $w"
+  done
+  # pesq has no wheels (a C extension built from its sdist); the GPU machine has a compiler.
+  .venv/bin/python -m pip download -q --no-deps --no-binary=:all: --no-build-isolation -d .whl pesq==0.0.4 \
+    || echo "could not fetch pesq"
+  du -sh .whl
+  exit 0
+fi
+
+BACKEND="${1:-jax}"
+OUTDIR="build/gpu-$BACKEND"
+mkdir -p "$OUTDIR"
+if [[ -d .whl ]]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
+    || { echo "installing the carried wheels failed"; exit 1; }
+  # pesq is built there from its source archive (the image has a compiler, NumPy and Cython)
+  python3 -m pip install -q --no-index --no-deps --no-build-isolation --target /tmp/site .whl/pesq-*.tar.gz \
+    || echo "pesq did not build: notebook 07 will fail at its import"
+  export PYTHONPATH=/tmp/site
+fi
+export KERAS_BACKEND="$BACKEND" AE_NO_VENV=1 AE_DATA_DIR="${AE_DATA_DIR:-data/cache}"
+python3 -c "import keras, utils; s = utils.setup(); print('ready:', s.backend, s.device)" || exit 1
+python3 -m ipykernel install --user --name python3 >/dev/null 2>&1 || true
+start_all=$(date +%s)
+for stem in $(python3 -c "from tools.catalog import NOTEBOOKS; print(' '.join(s for s, _, _ in NOTEBOOKS))"); do
+  start=$(date +%s)
+  if timeout 300 python3 tools/series.py run --backend "$BACKEND" "$stem" > "$OUTDIR/$stem.log" 2>&1; then status=passed; else status=FAILED; fi
+  echo "$stem: $status in $(( $(date +%s) - start )) s" | tee -a "$OUTDIR/summary.txt"
+done
+echo "whole series: $(( $(date +%s) - start_all )) s" | tee -a "$OUTDIR/summary.txt"
+cp build/full-"$BACKEND"/results/*.json "$OUTDIR"/ 2>/dev/null || true
+# the device tool brings back at most 8 files from $OUT: one archive and the summary
+if [[ -n "${OUT:-}" ]]; then
+  tar czf "$OUT/gpu-$BACKEND.tgz" -C build "gpu-$BACKEND" && cp "$OUTDIR/summary.txt" "$OUT/"
+fi
