@@ -39,7 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tools.catalog import NOTEBOOKS, REPO_REF, REPO_URL, github_path  # noqa: E402
-from tools.series import _fmt, results_table  # noqa: E402
+from tools.series import BACKENDS_FILE, _fmt, results_table  # noqa: E402
+from tools.series import _seconds as _format_seconds  # noqa: E402
 
 #: The few numbers the index shows per notebook: (metric name in results/<stem>.json, what it is).
 #: A notebook missing here (or whose metrics were renamed) shows its first three metrics instead.
@@ -232,10 +233,7 @@ def _load(path: Path) -> dict | None:
 
 
 def _seconds(record: dict | None) -> str:
-    if not record or "wall_seconds" not in record:
-        return "—"
-    s = float(record["wall_seconds"])
-    return f"{s:.0f} s" if s < 120 else f"{s / 60:.0f} min"
+    return _format_seconds(float(record["wall_seconds"]) if record and "wall_seconds" in record else None)
 
 
 def _markdown(text: str) -> str:
@@ -378,7 +376,7 @@ def build(out: Path | None = None, notebooks_dir: Path | None = None, results_di
                 if rec and rec.get("mode") in timings and timings[rec["mode"]] is None:
                     timings[rec["mode"]] = rec
             if timings["quick"] is None:  # the recorded quick run of the default backend (tools/series.py backends)
-                run = (_load(ROOT / "results" / "backends" / "quick_runs.json") or {}).get("tensorflow", {}).get("notebooks", {}).get(stem)
+                run = (_load(BACKENDS_FILE) or {}).get("tensorflow", {}).get("notebooks", {}).get(stem)
                 timings["quick"] = run if run and run.get("passed") else None
             entry["quick"], entry["full"] = _seconds(timings["quick"]), _seconds(timings["full"])
             entries.append(entry)

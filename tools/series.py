@@ -407,12 +407,10 @@ def write_backend_table(check: bool = False) -> int:
         record = record_backends()
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
-    if BACKEND_TABLE_START not in text or BACKEND_TABLE_END not in text:
+    new = _replace_between(text, BACKEND_TABLE_START, BACKEND_TABLE_END, backend_table(record))
+    if new is None:
         print("README.md lacks the backend-table markers; add them where the table belongs.")
         return 1
-    head, rest = text.split(BACKEND_TABLE_START, 1)
-    _, tail = rest.split(BACKEND_TABLE_END, 1)
-    new = f"{head}{BACKEND_TABLE_START}\n{backend_table(record)}\n{BACKEND_TABLE_END}{tail}"
     if check:
         if new != text:
             print("README.md's backend table is stale: run python3 tools/series.py backends")
