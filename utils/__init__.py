@@ -5,9 +5,10 @@ Modules, by concern:
     utils.data      -- data loaders (mirror, cache, download, offline fallback) and the download helper
     utils.plot      -- reconstruction grids, 2-D latent scatters, training curves, score histograms
     utils.results   -- results/<notebook>.json writing and reading
-    utils.metrics   -- sample-quality metrics: Fréchet distance, classifier score
+    utils.metrics   -- reconstruction error; sample-quality metrics: Fréchet distance, classifier score
     utils.audio     -- speech helpers: noise mixed at an exact SNR, SI-SDR, STFT magnitude/phase and back
-    utils.training  -- a compact progress display and a throughput meter for model.fit
+    utils.training  -- fit(): Adam with cosine decay and a compact progress line; a throughput meter
+    utils.checks    -- argument checks shared by the modules (positive_int)
     utils.models    -- model builders that several notebooks reuse
 
 Importing ``utils`` does not import Keras: call ``utils.setup()`` first, so that
@@ -20,10 +21,10 @@ import importlib
 import inspect
 import textwrap
 
-from . import audio, config, data, metrics, plot, results
+from . import audio, checks, config, data, metrics, plot, results
 from .config import ROOT, Settings, setup
 
-__all__ = ["ROOT", "Settings", "setup", "show_source", "audio", "config", "data", "metrics", "plot", "results", "training", "models"]
+__all__ = ["ROOT", "Settings", "setup", "show_source", "audio", "checks", "config", "data", "metrics", "plot", "results", "training", "models"]
 
 
 def show_source(function) -> None:

@@ -22,6 +22,8 @@ import numbers
 
 import numpy as np
 
+from .checks import positive_int
+
 #: Sample rate of the Free Spoken Digit Dataset, in Hz.
 SAMPLE_RATE = 8000
 #: STFT frame length in samples (32 ms at 8 kHz).
@@ -54,12 +56,6 @@ def _float_dtype(*arrays: np.ndarray):
     return np.result_type(np.float32, *[a.dtype if np.issubdtype(a.dtype, np.floating) else np.float32 for a in arrays])
 
 
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
-
-
 def pad_or_crop(signal, length: int) -> np.ndarray:
     """Return ``signal`` with exactly ``length`` samples: zeros appended, or the end cut off.
 
@@ -74,7 +70,7 @@ def pad_or_crop(signal, length: int) -> np.ndarray:
     Raises:
         ValueError: if ``length`` is not a positive integer or ``signal`` is a scalar.
     """
-    length = _positive_int(length, "length")
+    length = positive_int(length, "length")
     arr = np.asarray(signal)
     if arr.ndim == 0:
         raise ValueError("signal must be a waveform (an array with a time axis), got a single number.")
@@ -199,8 +195,8 @@ def si_sdr(reference, estimate):
 
 
 def _check_stft_args(n_fft, hop_length) -> tuple[int, int]:
-    n_fft = _positive_int(n_fft, "n_fft")
-    hop_length = _positive_int(hop_length, "hop_length")
+    n_fft = positive_int(n_fft, "n_fft")
+    hop_length = positive_int(hop_length, "hop_length")
     if hop_length > n_fft:
         raise ValueError(f"hop_length ({hop_length}) must not exceed n_fft ({n_fft}), or samples fall between frames.")
     return n_fft, hop_length
@@ -262,7 +258,7 @@ def istft(magnitude, phase, length: int, n_fft: int = N_FFT, hop_length: int = H
             ``length`` is not a positive integer.
     """
     n_fft, hop_length = _check_stft_args(n_fft, hop_length)
-    length = _positive_int(length, "length")
+    length = positive_int(length, "length")
     mag = np.asarray(magnitude, dtype=np.float32)
     ph = np.asarray(phase, dtype=np.float32)
     if mag.shape != ph.shape:

@@ -1,6 +1,8 @@
-"""Sample-quality metrics for generative models (notebook 05).
+"""Metrics: reconstruction error, and sample-quality metrics for generative models (notebook 05).
 
-Both metrics follow the published definitions, with one change stated in every
+    reconstruction_error -- mean squared error per value between inputs and a model's reconstructions
+
+The two sample-quality metrics follow the published definitions, with one change stated in every
 notebook that uses them: the features and class probabilities come from a small
 MNIST classifier trained in the notebook, not from Inception-v3. Absolute values
 are therefore not comparable with published FID or Inception scores, only ratios.
@@ -13,6 +15,36 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import linalg
+
+from .checks import positive_int
+
+
+def reconstruction_error(model_or_reconstructions, x, per_example: bool = False, batch_size: int = 2048):
+    """Mean squared error between ``x`` and its reconstruction, per value (pixel, spectrogram cell).
+
+    Args:
+        model_or_reconstructions: a Keras model (called with ``predict`` in inference mode, so
+            batch normalisation and dropout act as at test time) or an array of reconstructions
+            shaped like ``x``.
+        x: the inputs, examples first, e.g. images of shape (n, 28, 28, 1) in [0, 1].
+        per_example: False: one number, the mean over everything; True: one error per example,
+            shape (n,) (the anomaly score of notebook 08).
+        batch_size: examples per prediction step; it changes memory use, not the result.
+
+    Raises:
+        ValueError: if the reconstructions do not have the shape of ``x``.
+    """
+    x = np.asarray(x)
+    if hasattr(model_or_reconstructions, "predict"):
+        positive_int(batch_size, "batch_size", what="number of examples per prediction step")
+        x_hat = model_or_reconstructions.predict(x, verbose=0, batch_size=batch_size)
+    else:
+        x_hat = np.asarray(model_or_reconstructions)
+    if x_hat.size != x.size or len(x_hat) != len(x):
+        raise ValueError(f"The reconstructions have shape {x_hat.shape} but the inputs {x.shape}: "
+                         "pass the reconstructions of exactly these inputs.")
+    squared = (np.reshape(x_hat, (len(x), -1)) - np.reshape(x, (len(x), -1))) ** 2
+    return np.mean(squared, axis=1) if per_example else float(np.mean(squared))
 
 
 def _as_matrix(name: str, values) -> np.ndarray:

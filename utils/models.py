@@ -12,12 +12,14 @@ from __future__ import annotations
 import keras
 from keras import layers, regularizers
 
+from .checks import positive_int
+
 
 def _check_sizes(name: str, sizes) -> tuple[int, ...]:
     sizes = tuple(sizes)
-    if not sizes or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes):
+    if not sizes:
         raise ValueError(f"{name} must be positive integer layer widths, e.g. (512, 128); got {sizes!r}.")
-    return sizes
+    return tuple(positive_int(s, f"each width in {name}", what="(layer widths such as (512, 128))") for s in sizes)
 
 
 def dense_autoencoder(
@@ -56,8 +58,7 @@ def dense_autoencoder(
     Raises:
         ValueError: for non-positive sizes, negative penalties or a dropout rate outside [0, 1).
     """
-    if isinstance(code_size, bool) or not isinstance(code_size, int) or code_size < 1:
-        raise ValueError(f"code_size must be a positive integer, got {code_size!r}.")
+    positive_int(code_size, "code_size")
     hidden = _check_sizes("hidden", hidden)
     for label, value in (("weight_decay", weight_decay), ("code_l1", code_l1), ("input_noise", input_noise)):
         if value < 0:

@@ -7,8 +7,10 @@ angle, a toy manifold) stay in the notebooks; only the recurring ones live here.
 
 from __future__ import annotations
 
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
+
+from .checks import positive_int
 
 #: Ten colours that stay distinguishable for the ten digit classes.
 DIGIT_CMAP = "tab10"
@@ -62,8 +64,7 @@ def reconstruction_grid(
     """
     rows = [originals] + (list(reconstructions) if isinstance(reconstructions, (list, tuple)) else [reconstructions])
     images = [_as_images(r, image_shape, f"row {i}") for i, r in enumerate(rows)]
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer number of columns, got {n!r}.")
+    positive_int(n, "n", what="number of columns")
     available = min(len(im) for im in images)
     if n > available:
         raise ValueError(f"n={n} columns asked for, but only {available} examples were given.")
@@ -260,8 +261,7 @@ def score_histograms(normal, anomalous, threshold=None, ax=None, bins: int = 50,
     for name, g in zip(("normal", "anomalous"), groups):
         if g.size == 0 or not np.all(np.isfinite(g)):
             raise ValueError(f"{name} must be a non-empty array of finite scores, got {g.size} values.")
-    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
-        raise ValueError(f"bins must be a positive integer, got {bins!r}.")
+    positive_int(bins, "bins")
     low = min(g.min() for g in groups)
     high = max(g.max() for g in groups)
     if logx:

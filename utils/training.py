@@ -1,4 +1,9 @@
-"""Training helpers: a compact progress display and a throughput meter for ``model.fit``.
+"""Training helpers: the series' fit routine, a compact progress display and a throughput meter.
+
+Every notebook from 04 on trains its models the way notebook 03 writes out in full:
+Adam with a learning rate that decays to zero along a cosine over the whole run, the
+reconstruction error as the loss. :func:`fit` is that routine, with the loss, the
+number of epochs and the learning rate visible at each call.
 
 Keras' own progress bar prints a line per batch update, which floods a committed
 notebook; ``verbose=0`` shows nothing during minutes of training. ``Progress``
@@ -8,9 +13,14 @@ many training images per second ``fit`` processed (reported in results files).
 
 from __future__ import annotations
 
+import math
 import time
+from typing import NamedTuple
 
 import keras
+import numpy as np
+
+from .checks import positive_int
 
 
 class Progress(keras.callbacks.Callback):
@@ -25,8 +35,7 @@ class Progress(keras.callbacks.Callback):
 
     def __init__(self, name: str = "", every: int = 5):
         super().__init__()
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a positive integer number of epochs, got {every!r}.")
+        positive_int(every, "every", what="number of epochs")
         self.name = name
         self.every = every
 
@@ -55,8 +64,7 @@ class Throughput(keras.callbacks.Callback):
 
     def __init__(self, n_images: int):
         super().__init__()
-        if isinstance(n_images, bool) or not isinstance(n_images, int) or n_images < 1:
-            raise ValueError(f"n_images must be the positive number of training images, got {n_images!r}.")
+        positive_int(n_images, "n_images", what="number of training images")
         self.n_images = n_images
         self.images = 0
         self.seconds = 0.0
@@ -75,3 +83,66 @@ class Throughput(keras.callbacks.Callback):
     def images_per_second(self) -> float:
         """Training images processed per second of training time (0 before any epoch)."""
         return self.images / self.seconds if self.seconds > 0 else 0.0
+
+
+class Trained(NamedTuple):
+    """What :func:`fit` returns: Keras' ``History`` (``.history["loss"]`` per epoch) and the
+    training throughput in examples per second (validation excluded)."""
+
+    history: keras.callbacks.History
+    examples_per_second: float
+
+
+def fit(model, x, y=None, *, epochs: int, learning_rate: float = 1e-3, loss="mse", batch_size: int | None = 128,
+        validation_data=None, metrics=None, name: str = "", every: int = 5,
+        examples_per_epoch: int | None = None) -> Trained:
+    """Compile ``model`` with Adam on a cosine-decaying learning rate and train it, printing a line every few epochs.
+
+    The learning rate starts at ``learning_rate`` and decays to 0 along a cosine over all
+    ``epochs`` (Keras' ``CosineDecay``), the schedule every notebook of the series uses.
+
+    Args:
+        model: an uncompiled (or to be recompiled) ``keras.Model``.
+        x: training inputs, an array (examples first), or a ``keras.utils.PyDataset`` that
+            yields ``(inputs, targets)`` batches (then ``y`` and ``batch_size`` must be None and
+            ``examples_per_epoch`` given).
+        y: training targets; None means ``x`` itself (an autoencoder learns to reproduce its
+            input), or no targets at all when ``loss`` is None (a model that computes its own
+            loss, such as a variational autoencoder).
+        epochs: passes over the training data (positive integer).
+        learning_rate: the peak learning rate, at the first step.
+        loss: a Keras loss name or function (``"mse"``, ``"binary_crossentropy"``, ...), or None.
+        batch_size: examples per update step (positive integer), None for a PyDataset.
+        validation_data: optional ``(inputs, targets)`` evaluated after every epoch.
+        metrics: optional list of metrics to report besides the loss, e.g. ``["mse"]``.
+        name: a short label for the progress lines.
+        every: print a progress line every this many epochs (and after the last).
+        examples_per_epoch: training examples in one epoch; only needed for a PyDataset.
+
+    Returns:
+        ``Trained(history, examples_per_second)``.
+
+    Raises:
+        ValueError: for a non-positive ``epochs``, ``batch_size`` or ``learning_rate``, or a
+            PyDataset given with ``y``/``batch_size`` or without ``examples_per_epoch``.
+    """
+    positive_int(epochs, "epochs", what="number of passes over the data")
+    if not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate) and learning_rate > 0):
+        raise ValueError(f"learning_rate must be a positive number such as 1e-3, got {learning_rate!r}.")
+    if isinstance(x, keras.utils.PyDataset):
+        if y is not None or batch_size is not None:
+            raise ValueError("A PyDataset makes its own batches of (inputs, targets): pass y=None and batch_size=None.")
+        positive_int(examples_per_epoch, "examples_per_epoch", what="(needed with a PyDataset)")
+        steps_per_epoch, n_examples, targets = len(x), examples_per_epoch, None
+    else:
+        positive_int(batch_size, "batch_size", what="number of examples per step")
+        n_examples = int(np.shape(x)[0]) if examples_per_epoch is None else examples_per_epoch
+        positive_int(n_examples, "the number of training examples")
+        steps_per_epoch = math.ceil(n_examples / batch_size)
+        targets = y if y is not None else (x if loss is not None else None)
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * steps_per_epoch)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=metrics)
+    meter = Throughput(n_examples)
+    history = model.fit(x, targets, epochs=epochs, batch_size=batch_size, verbose=0,
+                        validation_data=validation_data, callbacks=[meter, Progress(name, every=every)])
+    return Trained(history, meter.images_per_second)
