@@ -1,4 +1,5 @@
 """utils.audio: noise mixed at an exact SNR, SI-SDR, the STFT round trip, padding; and their refusals."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """utils.metrics: Fréchet distance and classifier score against closed forms."""
+
 import numpy as np
 import pytest
 
@@ -27,7 +28,9 @@ def test_frechet_distance_general_covariances_and_singular_ones():
     singular = np.diag([1.0, 2.0, 0.0])
     got = metrics.frechet_distance_from_moments(np.zeros(3), np.diag([4.0, 1.0, 9.0]), np.zeros(3), singular)
     assert got == pytest.approx((2 - 1) ** 2 + (1 - np.sqrt(2)) ** 2 + (3 - 0) ** 2, rel=1e-9)
-    assert metrics.frechet_distance_from_moments(np.zeros(3), singular, np.zeros(3), singular) == pytest.approx(0, abs=1e-9)
+    assert metrics.frechet_distance_from_moments(np.zeros(3), singular, np.zeros(3), singular) == pytest.approx(
+        0, abs=1e-9
+    )
 
 
 def test_frechet_distance_of_samples():
@@ -53,14 +56,17 @@ def test_classifier_score_bounds():
     assert metrics.classifier_score(two_classes) == pytest.approx(2.0, rel=1e-6)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: metrics.frechet_distance(np.zeros(5), np.zeros((5, 1))), "2-D"),
-    (lambda: metrics.frechet_distance(np.zeros((5, 2)), np.zeros((5, 3))), "same number of features"),
-    (lambda: metrics.frechet_distance(np.zeros((1, 2)), np.zeros((5, 2))), "at least 2"),
-    (lambda: metrics.frechet_distance(np.full((3, 2), np.nan), np.zeros((5, 2))), "NaN"),
-    (lambda: metrics.classifier_score(np.full((4, 10), 0.5)), "sum to 1"),
-    (lambda: metrics.frechet_distance_from_moments(np.zeros(2), np.eye(3), np.zeros(2), np.eye(2)), "shape"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: metrics.frechet_distance(np.zeros(5), np.zeros((5, 1))), "2-D"),
+        (lambda: metrics.frechet_distance(np.zeros((5, 2)), np.zeros((5, 3))), "same number of features"),
+        (lambda: metrics.frechet_distance(np.zeros((1, 2)), np.zeros((5, 2))), "at least 2"),
+        (lambda: metrics.frechet_distance(np.full((3, 2), np.nan), np.zeros((5, 2))), "NaN"),
+        (lambda: metrics.classifier_score(np.full((4, 10), 0.5)), "sum to 1"),
+        (lambda: metrics.frechet_distance_from_moments(np.zeros(2), np.eye(3), np.zeros(2), np.eye(2)), "shape"),
+    ],
+)
 def test_metrics_refuse_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()

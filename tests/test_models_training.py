@@ -1,4 +1,5 @@
 """utils.models builders, utils.training callbacks and utils.show_source."""
+
 import numpy as np
 import pytest
 
@@ -31,7 +32,8 @@ def test_regularisers_add_to_the_loss():
     weights = [w for w in plain.get_weights() if w.ndim == 2]
     decayed(x)
     assert sum(float(keras.ops.convert_to_numpy(loss)) for loss in decayed.losses) == pytest.approx(
-        0.1 * sum(float((w**2).sum()) for w in weights), rel=1e-4)
+        0.1 * sum(float((w**2).sum()) for w in weights), rel=1e-4
+    )
     sparse(x)
     assert len(sparse.losses) == 1
 
@@ -46,10 +48,15 @@ def test_dropout_and_noise_only_in_training():
     assert not np.allclose(a, c)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"code_size": 0}, "code_size"), ({"code_size": 2, "hidden": ()}, "hidden"),
-    ({"code_size": 2, "dropout": 1.0}, "dropout"), ({"code_size": 2, "weight_decay": -1}, "weight_decay"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"code_size": 0}, "code_size"),
+        ({"code_size": 2, "hidden": ()}, "hidden"),
+        ({"code_size": 2, "dropout": 1.0}, "dropout"),
+        ({"code_size": 2, "weight_decay": -1}, "weight_decay"),
+    ],
+)
 def test_builder_refuses_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         models.dense_autoencoder(**kwargs)
@@ -151,6 +158,9 @@ def test_fit_is_the_written_out_compile_and_fit():
     np.testing.assert_allclose(trained.history.history["loss"], expected.history["loss"], rtol=1e-6)
     for a, b in zip(helped.get_weights(), by_hand.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert helped.steps_per_execution == training.default_steps_per_execution()
+    if keras.backend.backend() != "torch":
+        assert training.default_steps_per_execution() > 1  # the speed option is on, and changed nothing above
     assert trained.examples_per_second > 0
     # the cosine schedule ends at zero after the last step
     assert float(keras.ops.convert_to_numpy(helped.optimizer.learning_rate)) == pytest.approx(0.0, abs=1e-9)
@@ -167,11 +177,12 @@ def test_fit_prints_progress_and_accepts_a_dataset(capsys):
             return 4
 
         def __getitem__(self, i):
-            batch = self.x[i * 10:(i + 1) * 10]
+            batch = self.x[i * 10 : (i + 1) * 10]
             return batch, batch
 
-    trained = training.fit(_tiny_autoencoder(), Pairs(), epochs=2, batch_size=None, examples_per_epoch=40,
-                           name="tiny", every=1)
+    trained = training.fit(
+        _tiny_autoencoder(), Pairs(), epochs=2, batch_size=None, examples_per_epoch=40, name="tiny", every=1
+    )
     assert len(trained.history.history["loss"]) == 2
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split()[0:3] for line in lines] == [["tiny", "epoch", "1/2"], ["tiny", "epoch", "2/2"]]
@@ -183,9 +194,12 @@ def test_fit_prints_progress_and_accepts_a_dataset(capsys):
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [({"epochs": 0}, "epochs must be a positive integer"), ({"epochs": 2.0}, "epochs must be a positive integer"),
-     ({"epochs": 1, "learning_rate": -1e-3}, "learning_rate must be a positive number"),
-     ({"epochs": 1, "batch_size": 0}, "batch_size must be a positive integer")],
+    [
+        ({"epochs": 0}, "epochs must be a positive integer"),
+        ({"epochs": 2.0}, "epochs must be a positive integer"),
+        ({"epochs": 1, "learning_rate": -1e-3}, "learning_rate must be a positive number"),
+        ({"epochs": 1, "batch_size": 0}, "batch_size must be a positive integer"),
+    ],
 )
 def test_fit_refuses_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -207,7 +221,8 @@ def test_reconstruction_error_numbers():
     model = _tiny_autoencoder()
     data = np.random.default_rng(0).random((33, 6)).astype("float32")
     assert utils.metrics.reconstruction_error(model, data, batch_size=4) == pytest.approx(
-        utils.metrics.reconstruction_error(model, data, batch_size=1000), rel=1e-6)
+        utils.metrics.reconstruction_error(model, data, batch_size=1000), rel=1e-6
+    )
     with pytest.raises(ValueError, match="reconstructions of exactly these inputs"):
         utils.metrics.reconstruction_error(x_hat[:1], x)
 

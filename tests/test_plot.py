@@ -1,6 +1,7 @@
 """The shared figures: right layout, and clear errors on wrong input."""
-import numpy as np
+
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -83,16 +84,20 @@ def test_decoded_latent_grid_lies_over_the_plane():
     fig = plot.decoded_latent_grid(_CornerDecoder(), low=(0.0, 0.0), high=(1.0, 1.0), n=3)
     picture = fig.axes[0].images[0].get_array()
     assert picture.shape == (84, 84)
-    assert picture[5, 5] == 0.0 and picture[5, 80] == 1.0     # left column: code unit 1 = 0; right: 1
-    assert picture[0, 5] == 1.0 and picture[56, 5] == 0.0     # top row: code unit 2 = 1; bottom row: 0
+    assert picture[5, 5] == 0.0 and picture[5, 80] == 1.0  # left column: code unit 1 = 0; right: 1
+    assert picture[0, 5] == 1.0 and picture[56, 5] == 0.0  # top row: code unit 2 = 1; bottom row: 0
     assert fig.axes[0].images[0].get_extent() == [0.0, 1.0, 0.0, 1.0]
     plt.close(fig)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"low": (0, 0), "high": (0, 1)}, "low < high"), ({"low": (0, 0, 0), "high": (1, 1, 1)}, "two numbers"),
-    ({"low": (0, 0), "high": (1, 1), "n": 1}, "n must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"low": (0, 0), "high": (0, 1)}, "low < high"),
+        ({"low": (0, 0, 0), "high": (1, 1, 1)}, "two numbers"),
+        ({"low": (0, 0), "high": (1, 1), "n": 1}, "n must be"),
+    ],
+)
 def test_decoded_latent_grid_refuses_bad_boxes(kwargs, message):
     with pytest.raises(ValueError, match=message):
         plot.decoded_latent_grid(_CornerDecoder(), **kwargs)

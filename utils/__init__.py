@@ -24,7 +24,21 @@ import textwrap
 from . import audio, checks, config, data, metrics, plot, results
 from .config import ROOT, Settings, setup
 
-__all__ = ["ROOT", "Settings", "setup", "show_source", "audio", "checks", "config", "data", "metrics", "plot", "results", "training", "models"]
+__all__ = [
+    "ROOT",
+    "Settings",
+    "setup",
+    "show_source",
+    "audio",
+    "checks",
+    "config",
+    "data",
+    "metrics",
+    "plot",
+    "results",
+    "training",
+    "models",
+]
 
 
 def show_source(function) -> None:
@@ -40,16 +54,23 @@ def show_source(function) -> None:
     tree = ast.parse(source)
     node = tree.body[0]
     lines = source.splitlines()
-    doc = node.body[0] if node.body and isinstance(node.body[0], ast.Expr) and isinstance(
-        getattr(node.body[0], "value", None), ast.Constant) and isinstance(node.body[0].value.value, str) else None
+    doc = (
+        node.body[0]
+        if node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(getattr(node.body[0], "value", None), ast.Constant)
+        and isinstance(node.body[0].value.value, str)
+        else None
+    )
     if doc is not None:
         indent = " " * doc.col_offset
-        lines[doc.lineno - 1:doc.end_lineno] = [f"{indent}# (docstring omitted: help({function.__name__}) shows it)"]
+        lines[doc.lineno - 1 : doc.end_lineno] = [f"{indent}# (docstring omitted: help({function.__name__}) shows it)"]
     from pathlib import Path
 
     path = Path(inspect.getsourcefile(function)).resolve()
     print(f"# {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     print("\n".join(lines))
+
 
 _LAZY = {"training", "models"}
 

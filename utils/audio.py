@@ -126,11 +126,11 @@ def mix_at_snr(clean, noise, snr_db: float, rng=None, return_noise: bool = False
     n, m = len(clean), len(noise)
     if m >= n:
         start = random_int(m - n + 1)
-        segment = noise[start:start + n]
+        segment = noise[start : start + n]
     else:
         start = random_int(m)
         reps = -(-(start + n) // m)  # ceil
-        segment = np.tile(noise, reps)[start:start + n]
+        segment = np.tile(noise, reps)[start : start + n]
     c = clean.astype(np.float64)
     s = segment.astype(np.float64)
     clean_energy = float(np.dot(c, c))
@@ -173,8 +173,10 @@ def si_sdr(reference, estimate):
     ref = np.asarray(reference, dtype=np.float64)
     est = np.asarray(estimate, dtype=np.float64)
     if ref.shape != est.shape:
-        raise ValueError(f"reference and estimate must have the same shape, got {ref.shape} and {est.shape}; "
-                         "use pad_or_crop to bring them to one length.")
+        raise ValueError(
+            f"reference and estimate must have the same shape, got {ref.shape} and {est.shape}; "
+            "use pad_or_crop to bring them to one length."
+        )
     if ref.ndim not in (1, 2) or ref.shape[-1] < 2:
         raise ValueError(f"expected waveforms of shape (n,) or (batch, n) with n >= 2, got {ref.shape}.")
     if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(est))):
@@ -226,8 +228,14 @@ def stft_magnitude(signal, n_fft: int = N_FFT, hop_length: int = HOP_LENGTH, win
     """
     n_fft, hop_length = _check_stft_args(n_fft, hop_length)
     x = np.asarray(signal)
-    if x.ndim not in (1, 2) or x.shape[-1] < 1 or not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
-        raise ValueError(f"signal must be a waveform of shape (samples,) or (batch, samples), got shape {x.shape}, dtype {x.dtype}.")
+    if (
+        x.ndim not in (1, 2)
+        or x.shape[-1] < 1
+        or not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer))
+    ):
+        raise ValueError(
+            f"signal must be a waveform of shape (samples,) or (batch, samples), got shape {x.shape}, dtype {x.dtype}."
+        )
     if not np.all(np.isfinite(x)):
         raise ValueError("signal contains NaN or infinite samples.")
     import librosa
@@ -236,7 +244,9 @@ def stft_magnitude(signal, n_fft: int = N_FFT, hop_length: int = HOP_LENGTH, win
     return np.abs(spec).astype(np.float32), np.angle(spec).astype(np.float32)
 
 
-def istft(magnitude, phase, length: int, n_fft: int = N_FFT, hop_length: int = HOP_LENGTH, window: str = WINDOW) -> np.ndarray:
+def istft(
+    magnitude, phase, length: int, n_fft: int = N_FFT, hop_length: int = HOP_LENGTH, window: str = WINDOW
+) -> np.ndarray:
     """Rebuild a waveform from a magnitude and a phase (librosa.istft), trimmed or padded to ``length`` samples.
 
     With the magnitude and phase of :func:`stft_magnitude` and the same
@@ -271,8 +281,12 @@ def istft(magnitude, phase, length: int, n_fft: int = N_FFT, hop_length: int = H
     if not (np.all(np.isfinite(mag)) and np.all(np.isfinite(ph))):
         raise ValueError("magnitude and phase must not contain NaN or infinite values.")
     if np.any(mag < 0):
-        raise ValueError("magnitude must be non-negative (a linear magnitude, not dB); clip a model's output with np.maximum(m, 0).")
+        raise ValueError(
+            "magnitude must be non-negative (a linear magnitude, not dB); clip a model's output with np.maximum(m, 0)."
+        )
     import librosa
 
     spec = mag * np.exp(1j * ph)
-    return librosa.istft(spec, hop_length=hop_length, n_fft=n_fft, window=window, center=True, length=length).astype(np.float32)
+    return librosa.istft(spec, hop_length=hop_length, n_fft=n_fft, window=window, center=True, length=length).astype(
+        np.float32
+    )

@@ -41,8 +41,10 @@ def reconstruction_error(model_or_reconstructions, x, per_example: bool = False,
     else:
         x_hat = np.asarray(model_or_reconstructions)
     if x_hat.size != x.size or len(x_hat) != len(x):
-        raise ValueError(f"The reconstructions have shape {x_hat.shape} but the inputs {x.shape}: "
-                         "pass the reconstructions of exactly these inputs.")
+        raise ValueError(
+            f"The reconstructions have shape {x_hat.shape} but the inputs {x.shape}: "
+            "pass the reconstructions of exactly these inputs."
+        )
     squared = (np.reshape(x_hat, (len(x), -1)) - np.reshape(x, (len(x), -1))) ** 2
     return np.mean(squared, axis=1) if per_example else float(np.mean(squared))
 
@@ -70,8 +72,10 @@ def frechet_distance_from_moments(mean_a, cov_a, mean_b, cov_b) -> float:
     cov_a, cov_b = np.asarray(cov_a, np.float64), np.asarray(cov_b, np.float64)
     d = mean_a.shape[0] if mean_a.ndim == 1 else -1
     if mean_a.shape != (d,) or mean_b.shape != (d,) or cov_a.shape != (d, d) or cov_b.shape != (d, d):
-        raise ValueError(f"means must have shape (d,) and covariances (d, d) with the same d; got "
-                         f"{mean_a.shape}, {cov_a.shape}, {mean_b.shape}, {cov_b.shape}.")
+        raise ValueError(
+            f"means must have shape (d,) and covariances (d, d) with the same d; got "
+            f"{mean_a.shape}, {cov_a.shape}, {mean_b.shape}, {cov_b.shape}."
+        )
     # trace((cov_a cov_b)^(1/2)) = sum of sqrt(eigenvalues of A^(1/2) cov_b A^(1/2)), with A^(1/2) the
     # symmetric square root of cov_a. Both matrices are symmetric positive semi-definite, so this is
     # exact and stays stable when a covariance is singular (e.g. a ReLU feature that is always 0).
@@ -97,8 +101,9 @@ def frechet_distance(features_a, features_b) -> float:
     """
     a, b = _as_matrix("features_a", features_a), _as_matrix("features_b", features_b)
     if a.shape[1] != b.shape[1]:
-        raise ValueError(f"features_a and features_b must have the same number of features; "
-                         f"got {a.shape[1]} and {b.shape[1]}.")
+        raise ValueError(
+            f"features_a and features_b must have the same number of features; got {a.shape[1]} and {b.shape[1]}."
+        )
     return frechet_distance_from_moments(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
 
 

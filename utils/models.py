@@ -71,21 +71,32 @@ def dense_autoencoder(
     if input_noise:
         encoder_layers.append(layers.GaussianNoise(input_noise, name="input_noise"))
     for i, width in enumerate(hidden):
-        encoder_layers.append(layers.Dense(width, activation="relu", kernel_regularizer=kernel_reg, name=f"enc_{i + 1}"))
+        encoder_layers.append(
+            layers.Dense(width, activation="relu", kernel_regularizer=kernel_reg, name=f"enc_{i + 1}")
+        )
         if dropout:
             encoder_layers.append(layers.Dropout(dropout))
-    encoder_layers.append(layers.Dense(
-        code_size, activation=code_activation, kernel_regularizer=kernel_reg,
-        activity_regularizer=regularizers.L1(code_l1) if code_l1 else None, name="code",
-    ))
+    encoder_layers.append(
+        layers.Dense(
+            code_size,
+            activation=code_activation,
+            kernel_regularizer=kernel_reg,
+            activity_regularizer=regularizers.L1(code_l1) if code_l1 else None,
+            name="code",
+        )
+    )
     encoder = keras.Sequential(encoder_layers, name="encoder")
 
     decoder_layers: list = [keras.Input(shape=(code_size,))]
     for i, width in enumerate(reversed(hidden)):
-        decoder_layers.append(layers.Dense(width, activation="relu", kernel_regularizer=kernel_reg, name=f"dec_{i + 1}"))
+        decoder_layers.append(
+            layers.Dense(width, activation="relu", kernel_regularizer=kernel_reg, name=f"dec_{i + 1}")
+        )
         if dropout:
             decoder_layers.append(layers.Dropout(dropout))
-    decoder_layers.append(layers.Dense(input_dim, activation="sigmoid", kernel_regularizer=kernel_reg, name="reconstruction"))
+    decoder_layers.append(
+        layers.Dense(input_dim, activation="sigmoid", kernel_regularizer=kernel_reg, name="reconstruction")
+    )
     decoder = keras.Sequential(decoder_layers, name="decoder")
 
     inputs = keras.Input(shape=(input_dim,), name="image")
@@ -105,11 +116,14 @@ def conv_block(filters: int, name: str, batch_norm: bool = True):
         ValueError: if ``filters`` is not a positive integer.
     """
     _check_sizes("filters", (filters,))
-    return keras.Sequential([
-        layers.Conv2D(filters, 3, strides=2, padding="same"),
-        layers.LeakyReLU(negative_slope=0.2),
-        *([layers.BatchNormalization()] if batch_norm else []),
-    ], name=name)
+    return keras.Sequential(
+        [
+            layers.Conv2D(filters, 3, strides=2, padding="same"),
+            layers.LeakyReLU(negative_slope=0.2),
+            *([layers.BatchNormalization()] if batch_norm else []),
+        ],
+        name=name,
+    )
 
 
 def deconv_block(filters: int, name: str, batch_norm: bool = True):
@@ -124,11 +138,14 @@ def deconv_block(filters: int, name: str, batch_norm: bool = True):
         ValueError: if ``filters`` is not a positive integer.
     """
     _check_sizes("filters", (filters,))
-    return keras.Sequential([
-        layers.Conv2DTranspose(filters, 3, strides=2, padding="same"),
-        layers.LeakyReLU(negative_slope=0.2),
-        *([layers.BatchNormalization()] if batch_norm else []),
-    ], name=name)
+    return keras.Sequential(
+        [
+            layers.Conv2DTranspose(filters, 3, strides=2, padding="same"),
+            layers.LeakyReLU(negative_slope=0.2),
+            *([layers.BatchNormalization()] if batch_norm else []),
+        ],
+        name=name,
+    )
 
 
 def conv_autoencoder(code_size: int, bottleneck_width: int = 128, output_activation: str = "sigmoid"):
@@ -153,25 +170,31 @@ def conv_autoencoder(code_size: int, bottleneck_width: int = 128, output_activat
         ValueError: if ``code_size`` or ``bottleneck_width`` is not a positive integer.
     """
     code_size, bottleneck_width = _check_sizes("code_size and bottleneck_width", (code_size, bottleneck_width))
-    encoder = keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        conv_block(32, "conv_block_1"),
-        conv_block(64, "conv_block_2"),
-        layers.Flatten(name="flatten"),
-        layers.Dense(bottleneck_width, name="dense_in"),
-        layers.LeakyReLU(negative_slope=0.2, name="dense_in_act"),
-        layers.Dense(code_size, name="code"),
-    ], name="encoder")
-    decoder = keras.Sequential([
-        keras.Input(shape=(code_size,)),
-        layers.Dense(bottleneck_width, name="dense_out"),
-        layers.LeakyReLU(negative_slope=0.2, name="dense_out_act"),
-        layers.Dense(7 * 7 * 64, name="dense"),
-        layers.Reshape((7, 7, 64), name="reshape"),
-        deconv_block(32, "deconv_block_1"),
-        deconv_block(16, "deconv_block_2"),
-        layers.Conv2DTranspose(1, 3, padding="same", activation=output_activation, name="pixels"),
-    ], name="decoder")
+    encoder = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            conv_block(32, "conv_block_1"),
+            conv_block(64, "conv_block_2"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(bottleneck_width, name="dense_in"),
+            layers.LeakyReLU(negative_slope=0.2, name="dense_in_act"),
+            layers.Dense(code_size, name="code"),
+        ],
+        name="encoder",
+    )
+    decoder = keras.Sequential(
+        [
+            keras.Input(shape=(code_size,)),
+            layers.Dense(bottleneck_width, name="dense_out"),
+            layers.LeakyReLU(negative_slope=0.2, name="dense_out_act"),
+            layers.Dense(7 * 7 * 64, name="dense"),
+            layers.Reshape((7, 7, 64), name="reshape"),
+            deconv_block(32, "deconv_block_1"),
+            deconv_block(16, "deconv_block_2"),
+            layers.Conv2DTranspose(1, 3, padding="same", activation=output_activation, name="pixels"),
+        ],
+        name="decoder",
+    )
     inputs = keras.Input(shape=(28, 28, 1), name="image")
     autoencoder = keras.Model(inputs, decoder(encoder(inputs)), name="conv_autoencoder")
     return encoder, decoder, autoencoder
@@ -199,5 +222,7 @@ def mnist_classifier(feature_width: int = 128):
     h = layers.Flatten()(h)
     features = layers.Dense(feature_width, activation="relu", name="features")(h)
     probabilities = layers.Dense(10, activation="softmax", name="probabilities")(layers.Dropout(0.3)(features))
-    return (keras.Model(images, probabilities, name="mnist_classifier"),
-            keras.Model(images, features, name="mnist_features"))
+    return (
+        keras.Model(images, probabilities, name="mnist_classifier"),
+        keras.Model(images, features, name="mnist_features"),
+    )

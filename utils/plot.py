@@ -69,9 +69,7 @@ def reconstruction_grid(
     if n > available:
         raise ValueError(f"n={n} columns asked for, but only {available} examples were given.")
     if len(row_labels) != len(images):
-        raise ValueError(
-            f"{len(images)} rows to draw but {len(row_labels)} row_labels; give one label per row."
-        )
+        raise ValueError(f"{len(images)} rows to draw but {len(row_labels)} row_labels; give one label per row.")
     fig, axes = plt.subplots(len(images), n, figsize=(1.1 * n, 1.2 * len(images)), squeeze=False)
     for r, (imgs, label) in enumerate(zip(images, row_labels)):
         for c in range(n):
@@ -127,8 +125,9 @@ def latent_scatter(codes, labels=None, ax=None, title: str | None = None, max_po
     if labels is None:
         ax.scatter(codes[idx, 0], codes[idx, 1], s=3, alpha=0.6)
     elif np.issubdtype(labels.dtype, np.integer):
-        sc = ax.scatter(codes[idx, 0], codes[idx, 1], c=labels[idx], cmap=DIGIT_CMAP, s=3, alpha=0.7,
-                        vmin=-0.5, vmax=9.5)
+        sc = ax.scatter(
+            codes[idx, 0], codes[idx, 1], c=labels[idx], cmap=DIGIT_CMAP, s=3, alpha=0.7, vmin=-0.5, vmax=9.5
+        )
         handles, names = sc.legend_elements(num=sorted(set(labels[idx].tolist())))
         ax.legend(handles, names, title="label", loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     else:
@@ -175,8 +174,14 @@ def decoded_latent_grid(decoder, low, high, n: int = 15, ax=None, image_shape: t
         fig, ax = plt.subplots(figsize=(7, 7))
     else:
         fig = ax.figure
-    ax.imshow(images.transpose(0, 2, 1, 3).reshape(n * h, n * w), cmap="gray", vmin=0.0, vmax=1.0,
-              extent=[low[0], high[0], low[1], high[1]], aspect="auto")
+    ax.imshow(
+        images.transpose(0, 2, 1, 3).reshape(n * h, n * w),
+        cmap="gray",
+        vmin=0.0,
+        vmax=1.0,
+        extent=[low[0], high[0], low[1], high[1]],
+        aspect="auto",
+    )
     ax.set_xlabel("code unit 1")
     ax.set_ylabel("code unit 2")
     return fig
@@ -214,9 +219,7 @@ def training_curves(histories, metric: str = "loss", ax=None, title: str | None 
     for i, (name, hist) in enumerate(histories.items()):
         logs = as_dict(hist)
         if metric not in logs:
-            raise ValueError(
-                f"History {name!r} has no {metric!r}; it logged {sorted(logs)}. Pick one of those."
-            )
+            raise ValueError(f"History {name!r} has no {metric!r}; it logged {sorted(logs)}. Pick one of those.")
         colour = f"C{i}"
         epochs = np.arange(1, len(logs[metric]) + 1)
         prefix = f"{name} " if name else ""
@@ -234,8 +237,16 @@ def training_curves(histories, metric: str = "loss", ax=None, title: str | None 
     return fig
 
 
-def score_histograms(normal, anomalous, threshold=None, ax=None, bins: int = 50, logx: bool = True,
-                     labels: tuple[str, str] = ("normal", "anomalous"), title: str | None = None):
+def score_histograms(
+    normal,
+    anomalous,
+    threshold=None,
+    ax=None,
+    bins: int = 50,
+    logx: bool = True,
+    labels: tuple[str, str] = ("normal", "anomalous"),
+    title: str | None = None,
+):
     """Overlaid histograms of anomaly scores (e.g. reconstruction errors) of normal and anomalous examples.
 
     Both histograms are normalised to unit area (densities), so a small anomalous
