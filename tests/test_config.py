@@ -1,5 +1,7 @@
 """utils.setup and the mode / data-folder switches."""
+
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +14,9 @@ from utils import config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("value, quick", [("1", True), ("true", True), ("YES", True), ("", False), ("0", False), ("off", False)])
+@pytest.mark.parametrize(
+    "value, quick", [("1", True), ("true", True), ("YES", True), ("", False), ("0", False), ("off", False)]
+)
 def test_quick_switch(value, quick):
     assert config.is_quick(value) is quick
 
@@ -51,8 +55,60 @@ def test_setup_seeds_reports_and_returns_settings(monkeypatch, capsys):
     assert settings.backend in {"tensorflow", "jax", "torch"}
     assert settings.device.startswith(("CPU", "GPU"))
     assert "mode: quick" in out and settings.backend in out
+    assert out.rstrip().endswith("| data: cache, download or offline fallback (AE_DATA_DIR unset)")
     utils.setup(seed=7, quick=False)
     np.testing.assert_array_equal(first, np.random.rand(3))  # same seed, same numbers
+
+
+def test_setup_names_the_data_source_in_words_not_paths(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("AE_DATA_DIR", str(tmp_path))
+    settings = utils.setup(seed=1)
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith("| data: the mirror given by AE_DATA_DIR")
+    assert str(tmp_path) not in out and not hasattr(settings, "data_dir")  # the loaders ask config.data_dir()
+    monkeypatch.setenv("AE_DATA_DIR", str(tmp_path / "typo"))
+    with pytest.raises(ValueError, match="Unset AE_DATA_DIR"):  # a typo fails in the setup cell, with what to do
+        utils.setup(seed=1)
+
+
+def test_environment_is_read_only_in_config():
+    """One source of truth: no other utils module reads an AE_* variable (or KERAS_HOME) itself."""
+    readers = []
+    for path in sorted((ROOT / "utils").rglob("*.py")):
+        if path.name == "config.py" and path.parent.name == "utils":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"(environ|getenv)\b.*[\"'](AE_\w+|KERAS_HOME)[\"']", line):
+                readers.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert readers == []
+
+
+def test_cache_and_keras_folders(monkeypatch, tmp_path):
+    monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path / "c"))
+    assert config.cache_dir() == tmp_path / "c" and not (tmp_path / "c").exists()  # config only reads; data creates
+    monkeypatch.delenv("AE_CACHE_DIR")
+    assert config.cache_dir() == config.ROOT / "data" / "cache"
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "k"))
+    assert config.keras_home() == tmp_path / "k"
+    monkeypatch.delenv("KERAS_HOME")
+    assert config.keras_home() == Path.home() / ".keras"
+
+
+def test_display_path_never_shows_the_machine(monkeypatch, tmp_path):
+    monkeypatch.setenv("AE_DATA_DIR", str(tmp_path / "mirror"))
+    monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    (tmp_path / "mirror").mkdir()
+    assert config.display_path(tmp_path / "mirror" / "fsdd" / "recordings") == "AE_DATA_DIR/fsdd/recordings"
+    assert config.display_path(tmp_path / "mirror") == "AE_DATA_DIR"
+    assert config.display_path(tmp_path / "cache" / "fsdd") == "AE_CACHE_DIR/fsdd"
+    assert config.display_path(tmp_path / "keras" / "datasets" / "mnist.npz") == "KERAS_HOME/datasets/mnist.npz"
+    monkeypatch.delenv("AE_CACHE_DIR")
+    monkeypatch.delenv("KERAS_HOME")
+    assert config.display_path(config.cache_dir() / "fsdd" / "recordings") == "data/cache/fsdd/recordings"
+    assert config.display_path(config.keras_home() / "datasets" / "mnist.npz") == "~/.keras/datasets/mnist.npz"
+    monkeypatch.setenv("AE_DATA_DIR", str(tmp_path / "gone"))  # a bad AE_DATA_DIR names nothing here
+    assert config.display_path(tmp_path / "gone" / "x") == str(tmp_path / "gone" / "x")
 
 
 @pytest.mark.parametrize("seed", [-1, 1.5, "42", True])
@@ -78,17 +134,28 @@ def test_only_the_retracing_notice_is_dropped():
     import logging
 
     keep = logging.LogRecord("tensorflow", logging.WARNING, "", 0, "a real problem", None, None)
-    drop = logging.LogRecord("tensorflow", logging.WARNING, "", 0,
-                             "5 out of the last 8 calls to <function f> triggered tf.function retracing.", None, None)
+    drop = logging.LogRecord(
+        "tensorflow",
+        logging.WARNING,
+        "",
+        0,
+        "5 out of the last 8 calls to <function f> triggered tf.function retracing.",
+        None,
+        None,
+    )
     assert config._drop_retracing_notice(keep) and not config._drop_retracing_notice(drop)
 
 
 def test_other_backends_keep_tensorflow_start_up_lines_out_of_stderr():
     """On JAX, Keras still imports TensorFlow (when installed) for its data adapters: setup() must silence it."""
-    pytest.importorskip("jax", reason="JAX is installed by `tools/series.py ... --backend jax` (requirements-backends.txt)")
-    code = ("import numpy as np, utils; utils.setup(seed=0); import keras\n"
-            "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]); m.compile('adam', 'mse')\n"
-            "m.fit(np.zeros((4, 3)), np.zeros((4, 1)), verbose=0); print('fitted')")
+    pytest.importorskip(
+        "jax", reason="JAX is installed by `tools/series.py ... --backend jax` (requirements-backends.txt)"
+    )
+    code = (
+        "import numpy as np, utils; utils.setup(seed=0); import keras\n"
+        "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]); m.compile('adam', 'mse')\n"
+        "m.fit(np.zeros((4, 3)), np.zeros((4, 1)), verbose=0); print('fitted')"
+    )
     env = dict(os.environ, KERAS_BACKEND="jax")
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)

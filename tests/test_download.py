@@ -1,4 +1,5 @@
 """The download helper: checksum, atomic rename, progress, clear errors; all without network."""
+
 import hashlib
 import http.server
 import threading
@@ -6,7 +7,8 @@ import time
 
 import pytest
 
-from utils import data
+from utils import config, data
+from utils.data import fetch
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
 GOOD = hashlib.sha256(PAYLOAD).hexdigest()
@@ -88,7 +90,7 @@ def test_keyboard_interrupt_leaves_nothing(server, offline, tmp_path, monkeypatc
         def close(self):
             pass
 
-    monkeypatch.setattr(data, "_progress_bar", Interrupting)
+    monkeypatch.setattr(fetch, "_progress_bar", Interrupting)
     with pytest.raises(KeyboardInterrupt):
         data.download(f"{server}/data.bin", GOOD, folder=tmp_path)
     assert files_in(tmp_path) == []
@@ -152,5 +154,9 @@ def test_bad_arguments(kwargs, message, tmp_path):
 def test_default_cache_folder_follows_env(monkeypatch, tmp_path):
     monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path / "c"))
     assert data.cache_dir() == tmp_path / "c" and (tmp_path / "c").is_dir()
+    # a relative path is taken from the repository root, not from the working directory
+    monkeypatch.setenv("AE_CACHE_DIR", "build/test-cache")
+    monkeypatch.chdir(tmp_path)
+    assert config.cache_dir() == config.ROOT / "build" / "test-cache"
     monkeypatch.delenv("AE_CACHE_DIR")
-    assert data.cache_dir() == data.ROOT / "data" / "cache"
+    assert config.cache_dir() == config.ROOT / "data" / "cache"

@@ -1,4 +1,5 @@
 """results.save writes the fields CONVENTIONS.md asks for, atomically, and never over committed files in quick mode."""
+
 import json
 import math
 import tempfile
@@ -14,9 +15,15 @@ STEM = "01_bottleneck_autoencoder"
 
 
 def make_settings(quick):
-    return config.Settings(quick=quick, mode="quick" if quick else "full", seed=1, backend="tensorflow",
-                           device="CPU (2 cores)", machine="test machine", data_dir=None,
-                           start_time=time.time() - 12.0)
+    return config.Settings(
+        quick=quick,
+        mode="quick" if quick else "full",
+        seed=1,
+        backend="tensorflow",
+        device="CPU (2 cores)",
+        machine="test machine",
+        start_time=time.time() - 12.0,
+    )
 
 
 def test_quick_results_never_go_to_the_committed_folder(monkeypatch, tmp_path):
@@ -29,12 +36,34 @@ def test_quick_results_never_go_to_the_committed_folder(monkeypatch, tmp_path):
     assert path.parent == folder
 
 
+def test_results_folder_comes_from_config(monkeypatch, tmp_path):
+    """AE_RESULTS_DIR is read in one place, utils.config; a relative value is taken from the repository root."""
+    assert results.results_dir is config.results_dir
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AE_RESULTS_DIR", "build/some-results")
+    assert config.results_dir(quick=True) == config.results_dir(quick=False) == config.ROOT / "build" / "some-results"
+    monkeypatch.setenv("AE_RESULTS_DIR", "")  # empty means unset (tools/series.py regenerate passes it so)
+    assert config.results_dir(quick=False) == config.ROOT / "results"
+    with pytest.raises(ValueError, match="quick must be True or False"):
+        config.results_dir("yes")
+
+
 def test_record_fields_and_types(monkeypatch, tmp_path):
     monkeypatch.setenv("AE_RESULTS_DIR", str(tmp_path))
     metrics = {"error": np.float32(0.25), "count": np.int64(3), "flag": True}
     path = results.save(STEM, make_settings(False), metrics, {"mnist": {"source": "mirror", "n_train": 5, "n_test": 2}})
     record = json.loads(Path(path).read_text())
-    assert set(record) >= {"notebook", "mode", "backend", "device", "machine", "data", "wall_seconds", "versions", "metrics"}
+    assert set(record) >= {
+        "notebook",
+        "mode",
+        "backend",
+        "device",
+        "machine",
+        "data",
+        "wall_seconds",
+        "versions",
+        "metrics",
+    }
     assert record["notebook"] == STEM and record["mode"] == "full"
     assert record["metrics"] == {"error": 0.25, "count": 3, "flag": 1}
     assert 11.5 < record["wall_seconds"] < 60

@@ -1,8 +1,10 @@
 """Shared helpers for the autoencoder notebooks (small on purpose; the lessons live in the notebooks).
 
 Modules, by concern:
-    utils.config    -- setup(): quick/full mode, seeding, quiet TensorFlow start-up, backend and device
-    utils.data      -- data loaders (mirror, cache, download, offline fallback) and the download helper
+    utils.config    -- setup(): quick/full mode, seeding, quiet TensorFlow start-up, backend and device;
+                       the one place that reads the AE_* environment variables
+    utils.data      -- data loaders (mirror content-checked, cache, download, offline fallback), one module
+                       per job (fetch, mnist, fsdd, synth), and the download helper
     utils.plot      -- reconstruction grids, 2-D latent scatters, training curves, score histograms
     utils.results   -- results/<notebook>.json writing and reading
     utils.metrics   -- reconstruction error; sample-quality metrics: Fréchet distance, classifier score

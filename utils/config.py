@@ -5,6 +5,20 @@ Keras. ``setup`` silences TensorFlow's C++ start-up log lines (which
 ``TF_CPP_MIN_LOG_LEVEL`` alone does not catch), imports Keras, seeds every
 random generator, prints one line saying where and how the notebook runs, and
 returns a :class:`Settings` object.
+
+This module is also the one place that reads the project's environment
+variables; every other module calls the function named here:
+
+- ``AE_QUICK``: :func:`is_quick`, quick mode (small data, few epochs);
+- ``AE_DATA_DIR``: :func:`data_dir`, a data mirror laid out like ``../shared/data``;
+- ``AE_CACHE_DIR``: :func:`cache_dir`, where the project keeps its downloads;
+- ``AE_RESULTS_DIR``: :func:`results_dir`, where results files are written;
+- ``KERAS_HOME`` (Keras' own variable): :func:`keras_home`, Keras' MNIST download cache.
+
+A relative path in an ``AE_*`` variable is taken relative to the repository
+root, never to the working directory. :func:`display_path` turns a data path
+into the words printed in notebooks and stored in results files, so that none
+of them shows an absolute path of this machine.
 """
 
 from __future__ import annotations
@@ -14,6 +28,7 @@ import importlib.util
 import os
 import platform
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +52,6 @@ class Settings:
         backend: the Keras backend in use (``"tensorflow"``, ``"jax"`` or ``"torch"``).
         device: a short description of the compute device, e.g. ``"CPU (2 cores)"``.
         machine: processor model and operating system, for the results file.
-        data_dir: the folder named by ``AE_DATA_DIR``, or None.
         start_time: ``time.time()`` when setup ran; ``results.save`` measures
             ``wall_seconds`` from it.
     """
@@ -48,7 +62,6 @@ class Settings:
     backend: str
     device: str
     machine: str
-    data_dir: Path | None
     start_time: float = field(default_factory=time.time)
 
 
@@ -68,9 +81,17 @@ def is_quick(value: str | None = None) -> bool:
     if text in _FALSE:
         return False
     raise ValueError(
-        f"AE_QUICK={raw!r} is not understood: set AE_QUICK=1 for quick mode, "
-        "or unset it (or AE_QUICK=0) for full mode."
+        f"AE_QUICK={raw!r} is not understood: set AE_QUICK=1 for quick mode, or unset it (or AE_QUICK=0) for full mode."
     )
+
+
+def _env_path(name: str) -> Path | None:
+    """The path named by the environment variable ``name`` (relative: from the repository root), or None if unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else (ROOT / path).resolve()
 
 
 def data_dir() -> Path | None:
@@ -78,23 +99,100 @@ def data_dir() -> Path | None:
 
     A relative path is taken relative to the repository root, so
     ``AE_DATA_DIR=../shared/data`` works from a notebook in ``notebooks/`` too.
+    The loaders of :mod:`utils.data` call this each time they run.
 
     Raises:
         ValueError: if ``AE_DATA_DIR`` is set but is not an existing folder.
     """
-    raw = os.environ.get("AE_DATA_DIR", "").strip()
-    if not raw:
-        return None
-    path = Path(raw).expanduser()
-    if not path.is_absolute():
-        path = (ROOT / path).resolve()
-    if not path.is_dir():
+    path = _env_path("AE_DATA_DIR")
+    if path is not None and not path.is_dir():
         raise ValueError(
-            f"AE_DATA_DIR={raw!r} points to {path}, which is not a folder. "
+            f"AE_DATA_DIR={os.environ['AE_DATA_DIR'].strip()!r} points to {path}, which is not a folder. "
             "Unset AE_DATA_DIR to use the download cache, or point it to a copy "
             "of the data mirror (a folder holding mnist.npz and fsdd/recordings/)."
         )
     return path
+
+
+def cache_dir() -> Path:
+    """The folder where the project keeps its downloads: ``AE_CACHE_DIR`` if set, else ``<repo>/data/cache``.
+
+    A relative ``AE_CACHE_DIR`` is taken relative to the repository root. The
+    folder is not created here (:func:`utils.data.cache_dir` creates it).
+    """
+    return _env_path("AE_CACHE_DIR") or ROOT / "data" / "cache"
+
+
+def results_dir(quick: bool) -> Path:
+    """Where results files go: ``AE_RESULTS_DIR`` if set; else a temporary folder in quick mode, else ``<repo>/results``.
+
+    Args:
+        quick: True for a quick-mode run, whose results must never overwrite the
+            committed full-mode ones in ``<repo>/results``.
+
+    Raises:
+        ValueError: if ``quick`` is not True or False.
+    """
+    if not isinstance(quick, bool):
+        raise ValueError(f"quick must be True or False (settings.quick), got {quick!r}.")
+    path = _env_path("AE_RESULTS_DIR")
+    if path is not None:
+        return path
+    if quick:
+        return Path(tempfile.gettempdir()) / "autoencoders-quick-results"
+    return ROOT / "results"
+
+
+def keras_home() -> Path:
+    """Keras' own folder, where ``keras.datasets`` caches its downloads: ``KERAS_HOME`` if set, else ``~/.keras``.
+
+    Read as Keras reads it (a relative ``KERAS_HOME`` is relative to the working
+    directory, as for Keras itself), so that this is the folder Keras really uses.
+    """
+    raw = os.environ.get("KERAS_HOME", "").strip()
+    return Path(raw).expanduser() if raw else Path.home() / ".keras"
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """How a data path is shown in printed lines and results files: never an absolute path of this machine.
+
+    A path inside the folder named by ``AE_DATA_DIR``, ``AE_CACHE_DIR`` or
+    ``KERAS_HOME`` is written from that variable (``AE_DATA_DIR/mnist.npz``); one
+    inside the repository, relative to it (``data/cache/fsdd/recordings``); one in
+    the home folder, from ``~``. Any other path is returned as it is.
+    """
+    path = Path(path)
+    named = []
+    for name, find in (
+        ("AE_DATA_DIR", data_dir),
+        ("AE_CACHE_DIR", lambda: _env_path("AE_CACHE_DIR")),
+        ("KERAS_HOME", lambda: keras_home() if os.environ.get("KERAS_HOME", "").strip() else None),
+    ):
+        try:
+            folder = find()
+        except ValueError:  # a bad AE_DATA_DIR: the loaders report it; here it names nothing
+            folder = None
+        if folder is not None:
+            named.append((name, folder))
+    named += [("", ROOT), ("~", Path.home())]
+    for name, folder in named:
+        if path.is_relative_to(folder):
+            relative = path.relative_to(folder).as_posix()
+            if not name:
+                return relative
+            return name if relative == "." else f"{name}/{relative}"
+    return str(path)
+
+
+def describe_data_source() -> str:
+    """The words :func:`setup` prints for where the data sets will come from (no path).
+
+    Raises:
+        ValueError: for a bad ``AE_DATA_DIR`` (see :func:`data_dir`).
+    """
+    if data_dir() is not None:
+        return "data: the mirror given by AE_DATA_DIR"
+    return "data: cache, download or offline fallback (AE_DATA_DIR unset)"
 
 
 @contextlib.contextmanager
@@ -125,9 +223,7 @@ def quiet_native_stderr():
 def _import_keras(backend: str | None):
     if backend is not None:
         if backend not in _BACKENDS:
-            raise ValueError(
-                f"backend={backend!r} is not a Keras 3 backend: use one of {', '.join(_BACKENDS)}."
-            )
+            raise ValueError(f"backend={backend!r} is not a Keras 3 backend: use one of {', '.join(_BACKENDS)}.")
         if "keras" in sys.modules:
             current = sys.modules["keras"].backend.backend()
             if current != backend:
@@ -216,7 +312,7 @@ def setup(seed: int = 42, backend: str | None = None, quick: bool | None = None)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
     quick_mode = is_quick() if quick is None else bool(quick)
-    folder = data_dir()
+    data_words = describe_data_source()  # checks AE_DATA_DIR before the slow Keras import
     start = time.time()
     keras = _import_keras(backend)
     keras.utils.set_random_seed(seed)
@@ -230,13 +326,11 @@ def setup(seed: int = 42, backend: str | None = None, quick: bool | None = None)
         backend=name,
         device=device,
         machine=machine,
-        data_dir=folder,
         start_time=start,
     )
-    where = f"AE_DATA_DIR={folder}" if folder else "AE_DATA_DIR unset (cache, download or offline fallback)"
     print(
         f"Keras {keras.__version__} on {name} | device: {device} | "
         f"mode: {settings.mode}{' (AE_QUICK=1: small data, few epochs)' if quick_mode else ''} | "
-        f"seed {seed} | {where}"
+        f"seed {seed} | {data_words}"
     )
     return settings

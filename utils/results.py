@@ -3,7 +3,9 @@
 Full-mode runs write ``results/<notebook stem>.json`` (committed, and read by the
 README's results table). Quick-mode runs write to a temporary folder instead, so
 a test run never overwrites the committed figures. ``AE_RESULTS_DIR`` overrides
-both (the series runner uses it to keep its executed copies apart).
+both (the series runner uses it to keep its executed copies apart); it is read
+by :func:`utils.config.results_dir`, which this module uses (and re-exports as
+``results.results_dir``).
 """
 
 from __future__ import annotations
@@ -19,21 +21,23 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ROOT, Settings
+from .config import ROOT, Settings, results_dir
 
 #: Packages whose versions every results file records.
-_PACKAGES = ("keras", "tensorflow", "jax", "torch", "numpy", "scikit-learn", "scikit-image", "matplotlib", "librosa",
-             "pystoi", "pesq", "noisereduce")
-
-
-def results_dir(quick: bool) -> Path:
-    """Where results go: ``AE_RESULTS_DIR`` if set; else a temporary folder in quick mode, else ``<repo>/results``."""
-    raw = os.environ.get("AE_RESULTS_DIR", "").strip()
-    if raw:
-        return Path(raw).expanduser()
-    if quick:
-        return Path(tempfile.gettempdir()) / "autoencoders-quick-results"
-    return ROOT / "results"
+_PACKAGES = (
+    "keras",
+    "tensorflow",
+    "jax",
+    "torch",
+    "numpy",
+    "scikit-learn",
+    "scikit-image",
+    "matplotlib",
+    "librosa",
+    "pystoi",
+    "pesq",
+    "noisereduce",
+)
 
 
 def versions() -> dict:
