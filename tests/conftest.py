@@ -1,18 +1,32 @@
-"""Shared test set-up: quick mode for executed notebooks, no display, and a network blocker."""
+"""Shared test set-up: quick mode for executed notebooks, no display, a network blocker, and one line
+at the end when the web site's browser tests were skipped.
+
+The repository root is importable (``utils``, ``tools``) through pytest's ``pythonpath`` setting in
+pyproject.toml.
+"""
+
 import os
 import socket
-import sys
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 # Notebook kernels started by nbval inherit this environment: quick mode, always.
 os.environ["AE_QUICK"] = "1"
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter):
+    """Say once, at the end, why the browser tests were skipped (tests/test_site.py, tools/browser.py)."""
+    reasons = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        reason = reason.removeprefix("Skipped: ")
+        if "browser tests are skipped" in reason:
+            reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in reasons.items():
+        terminalreporter.write_line(f"{count} test(s) skipped: {reason}", yellow=True, bold=True)
 
 
 class NetworkBlocked(OSError):

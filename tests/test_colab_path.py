@@ -9,6 +9,7 @@ against the installed packages only (``--no-index``), so nothing is downloaded o
 the file may list is checked separately: never TensorFlow, Keras or NumPy, whose Colab builds
 must stay.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,6 @@ import subprocess
 from pathlib import Path
 
 import nbformat
-import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -30,12 +30,31 @@ NOTEBOOK = ROOT / "notebooks" / "01_bottleneck_autoencoder.ipynb"
 URL_LINE = re.compile(r'^REPO_URL, REPO_REF = "(?P<url>[^"]*)", "(?P<ref>[^"]*)"$', re.M)
 PIP_LINE = "%pip install --quiet -r autoencoders/requirements-colab.txt"
 # Colab's own builds: the setup cell must never reinstall (or upgrade) these.
-NEVER_INSTALL = {"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly", "keras", "tf-keras",
-                 "keras-nightly", "numpy"}
+NEVER_INSTALL = {
+    "tensorflow",
+    "tensorflow-cpu",
+    "tensorflow-gpu",
+    "tf-nightly",
+    "keras",
+    "tf-keras",
+    "keras-nightly",
+    "numpy",
+}
 # Packages a Colab runtime already has (and that requirements-colab.txt need not list).
 COLAB_PREINSTALLED = NEVER_INSTALL | {"scipy", "scikit-learn", "scikit-image", "matplotlib", "librosa", "tqdm"}
 # requirements.txt entries that run the notebooks locally and are not needed inside one.
-TOOLING = {"jupyter", "ipykernel", "nbformat", "nbclient", "nbval", "pytest", "nbconvert", "latex2mathml", "playwright"}
+TOOLING = {
+    "jupyter",
+    "ipykernel",
+    "nbformat",
+    "nbclient",
+    "nbval",
+    "pytest",
+    "ruff",
+    "nbconvert",
+    "latex2mathml",
+    "playwright",
+}
 
 
 def _requirements(path: Path) -> list[str]:
@@ -120,14 +139,17 @@ def test_notebook_runs_alone_as_in_colab(tmp_path, monkeypatch):
     setup.source = setup.source.replace(line.group(0), f'REPO_URL, REPO_REF = "{origin.as_uri()}", "{REPO_REF}"')
     # install nothing: resolve against what is installed here, as Colab would find its own packages
     setup.source = setup.source.replace(
-        PIP_LINE, PIP_LINE.replace("--quiet", "--quiet --dry-run --no-index --report pip-report.json"))
-    fake_colab = nbformat.v4.new_code_cell('import sys, types\nsys.modules["google.colab"] = types.ModuleType("google.colab")')
+        PIP_LINE, PIP_LINE.replace("--quiet", "--quiet --dry-run --no-index --report pip-report.json")
+    )
+    fake_colab = nbformat.v4.new_code_cell(
+        'import sys, types\nsys.modules["google.colab"] = types.ModuleType("google.colab")'
+    )
     report = nbformat.v4.new_code_cell("import utils\nprint('utils imported from', utils.__file__)")
     nb.cells = [fake_colab, *nb.cells, report]
     nbformat.write(nb, work / NOTEBOOK.name)  # the notebook alone in an empty folder
 
     monkeypatch.setenv("AE_QUICK", "1")
-    monkeypatch.delenv("AE_DATA_DIR", raising=False)  # no ../shared: the fallbacks
+    monkeypatch.delenv("AE_DATA_DIR", raising=False)  # no data mirror: the loaders' own order and fallbacks
     monkeypatch.delenv("PYTHONPATH", raising=False)
     monkeypatch.setenv("AE_RESULTS_DIR", str(tmp_path / "results"))
     monkeypatch.setenv("AE_CACHE_DIR", str(tmp_path / "cache"))

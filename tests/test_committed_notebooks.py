@@ -1,8 +1,11 @@
 """The committed notebooks: executed top to bottom in full mode, clean, with results, navigation and table current.
 
-These are the checks of ../shared/tools/nbcheck.py, kept in the project's own tests,
-plus the generated parts (navigation lines, README results table) being up to date.
+A committed notebook is executed top to bottom in one fresh kernel (execution counts 1, 2, 3, ...),
+holds no error output and no tracebacks, warnings or framework log lines on stderr, stays small
+enough to read on GitHub, and comes with its full-mode results file from the same run. The
+generated parts (navigation lines, README's tables) must be up to date.
 """
+
 import json
 import re
 import subprocess
@@ -62,26 +65,33 @@ def test_results_match_the_committed_outputs():
         nb = json.loads(path.read_text(encoding="utf-8"))
         text = "".join(
             "".join(out.get("text", ""))
-            for cell in nb["cells"] if cell["cell_type"] == "code" for out in cell.get("outputs", [])
+            for cell in nb["cells"]
+            if cell["cell_type"] == "code"
+            for out in cell.get("outputs", [])
         )
         record = json.loads((ROOT / "results" / f"{path.stem}.json").read_text(encoding="utf-8"))
         for name, value in record["metrics"].items():
-            assert f"{name:40s} {value:.6g}" in text, f"{path.stem}: metric {name} = {value} not in the notebook's output"
+            assert f"{name:40s} {value:.6g}" in text, (
+                f"{path.stem}: metric {name} = {value} not in the notebook's output"
+            )
 
 
 def test_navigation_is_current():
-    run = subprocess.run([sys.executable, str(ROOT / "tools" / "add_navigation.py"), "--check"],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "add_navigation.py"), "--check"], capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_readme_results_table_is_current():
-    run = subprocess.run([sys.executable, str(ROOT / "tools" / "series.py"), "table", "--check"],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "series.py"), "table", "--check"], capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_readme_backend_table_is_current():
-    run = subprocess.run([sys.executable, str(ROOT / "tools" / "series.py"), "backends", "--check"],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "series.py"), "backends", "--check"], capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stdout + run.stderr

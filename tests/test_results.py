@@ -1,4 +1,4 @@
-"""results.save writes the fields CONVENTIONS.md asks for, atomically, and never over committed files in quick mode."""
+"""results.save writes the fields every results file holds (notebook, mode, backend, device, data, wall_seconds, versions, metrics), atomically, and never over committed files in quick mode."""
 
 import json
 import math

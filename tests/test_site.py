@@ -7,16 +7,18 @@ another site, the navigation lines must lead to the right pages, every local lin
 and notebooks with audio outputs must show as many audio players, each with a playable clip.
 A screenshot of the index is kept in build/test-artifacts/ (ignored by git).
 
-Needs the Debian package ``chromium`` (``.ci/run`` installs it) and the ``playwright`` Python
-package from requirements.txt; Playwright's own browser download is not used.
+Needs the ``playwright`` Python package (requirements.txt) and a Chromium, found by
+``tools/browser.py``: ``AE_CHROMIUM``, a system Chromium, or Playwright's own download
+(``python3 tools/series.py test`` provides one where it can). Without one, the browser tests are
+skipped with one line saying how to get one; with ``AE_REQUIRE_BROWSER=1`` (CI) they fail instead.
 """
+
 from __future__ import annotations
 
 import functools
 import http.server
 import json
 import re
-import shutil
 import threading
 import urllib.error
 import urllib.request
@@ -26,19 +28,13 @@ from urllib.parse import unquote, urldefrag
 import nbformat
 import pytest
 
+from tools import browser as browsers
 from tools import build_site
-from tools.catalog import NOTEBOOKS
+from tools.catalog import NOTEBOOKS, stems
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "build" / "test-artifacts"
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-INSTALL_HINT = (
-    "the site test needs headless Chromium and Playwright: "
-    "apt-get install -y --no-install-recommends chromium (Debian; .ci/run does this) and "
-    "pip install -r requirements.txt (python3 tools/series.py test does this)"
-)
-PRESENT = [(i, stem) for i, (stem, _, _) in enumerate(NOTEBOOKS) if (ROOT / "notebooks" / f"{stem}.ipynb").exists()]
-PAGE_STEMS = [stem for _, stem in PRESENT]
+PAGE_STEMS = [nb.stem for nb in NOTEBOOKS if (ROOT / "notebooks" / f"{nb.stem}.ipynb").exists()]
 
 
 def _audio_outputs(path: Path) -> int:
@@ -46,14 +42,19 @@ def _audio_outputs(path: Path) -> int:
     nb = json.loads(path.read_text(encoding="utf-8"))
     return sum(
         "".join(out.get("data", {}).get("text/html", "")).count("<audio")
-        for cell in nb["cells"] if cell["cell_type"] == "code" for out in cell.get("outputs", [])
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code"
+        for out in cell.get("outputs", [])
     )
 
 
 def _image_outputs(path: Path) -> int:
     nb = json.loads(path.read_text(encoding="utf-8"))
     return sum(
-        1 for cell in nb["cells"] if cell["cell_type"] == "code" for out in cell.get("outputs", [])
+        1
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code"
+        for out in cell.get("outputs", [])
         if "image/png" in out.get("data", {}) or "image/jpeg" in out.get("data", {})
     )
 
@@ -81,15 +82,24 @@ def server(site):
     httpd.server_close()
 
 
+def _chromium_or_skip() -> str:
+    """The Chromium to drive; else skip the test (fail it under AE_REQUIRE_BROWSER=1) with one line saying why."""
+    stop = pytest.fail if browsers.required() else pytest.skip
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        stop(browsers.missing_message("the playwright package is missing (pip install -r requirements.txt)"))
+    executable = browsers.find()
+    if not executable:
+        stop(browsers.missing_message())
+    return executable
+
+
 @pytest.fixture(scope="module")
 def browser():
-    executable = next((p for p in CHROMIUM_CANDIDATES if Path(p).exists()), None) or shutil.which("chromium")
-    if not executable:
-        pytest.fail("Chromium not found; " + INSTALL_HINT)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the playwright package is missing; " + INSTALL_HINT)
+    executable = _chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=executable, headless=True)
         yield chromium
@@ -170,8 +180,9 @@ def _assert_links_resolve(tab: Tab, site: Path, where: str) -> None:
         except urllib.error.HTTPError as exc:
             raise AssertionError(f"{where}: link {href} -> HTTP {exc.code}") from None
         if frag:  # as browsers do: the fragment as written, else percent-decoded
-            assert f'id="{frag}"' in body or f'id="{unquote(frag)}"' in body, \
+            assert f'id="{frag}"' in body or f'id="{unquote(frag)}"' in body, (
                 f"{where}: link {href} names no element of its page"
+            )
 
 
 # ----------------------------------------------------------------------------- tests
@@ -179,18 +190,18 @@ def _assert_links_resolve(tab: Tab, site: Path, where: str) -> None:
 
 def test_site_lists_every_notebook(site):
     index = (site / "index.html").read_text(encoding="utf-8")
-    for stem, title, _ in NOTEBOOKS:
+    for stem in stems():
         assert f'id="{stem}"' in index, f"the index has no entry for {stem}"
         if stem in PAGE_STEMS:
             assert (site / f"{stem}.html").is_file()
             assert f'href="{stem}.html"' in index
     # the headline numbers come from the results files, formatted like the README table
-    for stem in PAGE_STEMS:
-        record = ROOT / "results" / f"{stem}.json"
-        if record.exists():
+    for nb in NOTEBOOKS:
+        record = ROOT / "results" / f"{nb.stem}.json"
+        if nb.stem in PAGE_STEMS and record.exists():
             metrics = json.loads(record.read_text(encoding="utf-8"))["metrics"]
-            for metric, _, value in build_site._headline(stem, {"metrics": metrics}):
-                assert f'title="{metric}">{value}<' in index, f"{stem}: headline {metric} missing from the index"
+            for metric, _, value in build_site.headline_numbers(nb, {"metrics": metrics}):
+                assert f'title="{metric}">{value}<' in index, f"{nb.stem}: headline {metric} missing from the index"
     # and the full results table, every metric of every results file
     for record in sorted((ROOT / "results").glob("*.json")):
         for metric in json.loads(record.read_text(encoding="utf-8"))["metrics"]:
@@ -198,14 +209,17 @@ def test_site_lists_every_notebook(site):
 
 
 def test_headline_metrics_exist():
-    """HEADLINE names metrics that the results files really hold (renamed metrics must be renamed here too)."""
-    for stem, chosen in build_site.HEADLINE.items():
-        assert stem in {s for s, _, _ in NOTEBOOKS}, f"HEADLINE names {stem}, which tools/catalog.py does not list"
-        record = ROOT / "results" / f"{stem}.json"
+    """The catalog's headline metrics are metrics the results files really hold (renamed metrics must be renamed
+    there too)."""
+    for nb in NOTEBOOKS:
+        assert nb.headline, f"tools/catalog.py names no headline metrics for {nb.stem}"
+        record = ROOT / "results" / f"{nb.stem}.json"
         if record.exists():
             metrics = json.loads(record.read_text(encoding="utf-8"))["metrics"]
-            missing = [m for m, _ in chosen if m not in metrics]
-            assert not missing, f"tools/build_site.py HEADLINE[{stem!r}] names metrics not in {record.name}: {missing}"
+            missing = [m for m, _ in nb.headline if m not in metrics]
+            assert not missing, (
+                f"tools/catalog.py: the headline of {nb.stem} names metrics not in {record.name}: {missing}"
+            )
 
 
 def test_index_in_browser(tab, site, server):
@@ -228,7 +242,7 @@ def test_index_in_browser(tab, site, server):
 @pytest.mark.parametrize("stem", PAGE_STEMS)
 def test_notebook_page_in_browser(tab, site, server, stem):
     source = ROOT / "notebooks" / f"{stem}.ipynb"
-    i = [s for s, _, _ in NOTEBOOKS].index(stem)
+    i = stems().index(stem)
     tab.open(server + f"{stem}.html")
     assert tab.page.title().startswith(stem[:2])
 
@@ -250,11 +264,11 @@ def test_notebook_page_in_browser(tab, site, server, stem):
     # the navigation line at the top: next (or, on the last page, previous) and index
     nav = tab.page.locator(".jp-MarkdownCell").nth(1)
     if i + 1 < len(NOTEBOOKS):
-        target = NOTEBOOKS[i + 1][0]
+        target = NOTEBOOKS[i + 1].stem
         expected = f"{target}.html" if target in PAGE_STEMS else "index.html"
         nav.get_by_role("link", name=re.compile(r"^\d\d · ")).last.click()
     else:
-        target = NOTEBOOKS[i - 1][0]
+        target = NOTEBOOKS[i - 1].stem
         expected = f"{target}.html"
         nav.get_by_role("link", name=re.compile(r"^\d\d · ")).first.click()
     tab.page.wait_for_load_state("load")
@@ -293,8 +307,7 @@ def test_audio_players_survive_rendering(browser, tmp_path):
 
 
 def test_links_between_notebooks_are_rewritten():
-    stems = {s for s, _, _ in NOTEBOOKS}
-    first, second = NOTEBOOKS[0][0], NOTEBOOKS[1][0]
+    first, second = NOTEBOOKS[0].stem, NOTEBOOKS[1].stem
     page = (
         f'<a href="{second}.ipynb">next</a> <a href="../README.md#the-notebooks">index</a> '
         f'<a href="{first}.ipynb#part">part</a> <a href="../data/README.md">data</a> '
@@ -306,7 +319,7 @@ def test_links_between_notebooks_are_rewritten():
     assert 'href="index.html#the-notebooks"' in out
     assert f'href="{build_site.REPO_URL}/blob/{build_site.REPO_REF}/data/README.md"' in out
     assert 'href="#local"' in out and 'href="https://example.org/x.ipynb"' in out
-    assert build_site.rewrite_links(page, rendered=stems).count(".html") == 3
+    assert build_site.rewrite_links(page, rendered=set(stems())).count(".html") == 3
 
 
 def test_failed_build_keeps_the_previous_site(tmp_path, monkeypatch):
@@ -322,3 +335,62 @@ def test_failed_build_keeps_the_previous_site(tmp_path, monkeypatch):
         build_site.build(out, quiet=True)
     assert sorted(p.name for p in out.iterdir()) == before
     assert [p.name for p in tmp_path.iterdir()] == ["site"], "a half-written site was left behind"
+
+
+# ----------------------------------------------------------------------------- finding the browser (tools/browser.py)
+
+
+def test_no_browser_skips_with_one_line(monkeypatch):
+    monkeypatch.setenv(browsers.EXECUTABLE_ENV, "none")
+    monkeypatch.delenv(browsers.REQUIRE_ENV, raising=False)
+    assert browsers.find() is None
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        _chromium_or_skip()
+    message = str(skipped.value)
+    assert "\n" not in message and "skipped" in message and "apt-get install chromium" in message
+
+
+def test_no_browser_fails_when_required(monkeypatch):
+    monkeypatch.setenv(browsers.EXECUTABLE_ENV, "none")
+    monkeypatch.setenv(browsers.REQUIRE_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match=f"{browsers.REQUIRE_ENV}=1 makes that a failure"):
+        _chromium_or_skip()
+
+
+def test_chosen_browser_is_used_as_it_is(monkeypatch, tmp_path):
+    """AE_CHROMIUM names the browser (or, as "none", no browser): nothing else is searched or installed."""
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(browsers, "_run_quietly", lambda *a, **k: pytest.fail("nothing may be installed"))
+    monkeypatch.setenv(browsers.EXECUTABLE_ENV, str(fake))
+    assert browsers.find() == browsers.provide(say=lambda *a: None) == str(fake)
+    monkeypatch.setenv(browsers.EXECUTABLE_ENV, str(tmp_path / "missing"))
+    assert browsers.provide(say=lambda *a: None) is None
+    broken = tmp_path / "broken"  # e.g. a downloaded browser whose system libraries are missing
+    broken.write_text("#!/bin/sh\nexit 127\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv(browsers.EXECUTABLE_ENV, str(broken))
+    assert browsers.find() is None
+    monkeypatch.setenv(browsers.EXECUTABLE_ENV, "none")
+    assert browsers.provide(say=lambda *a: None) is None
+
+
+def test_provide_tries_playwright_then_debian(monkeypatch):
+    """With no browser installed: Playwright's download first (fails offline), then apt-get as root; each attempt
+    announced in one line, and None when both fail."""
+    monkeypatch.delenv(browsers.EXECUTABLE_ENV, raising=False)
+    monkeypatch.setattr(browsers, "find", lambda: None)
+    monkeypatch.setattr(browsers.os, "geteuid", lambda: 0, raising=False)
+    monkeypatch.setattr(browsers.shutil, "which", lambda name: "/usr/bin/apt-get" if name == "apt-get" else None)
+    commands, said = [], []
+
+    def offline(command, env=None):
+        commands.append(command[1:] if command[0] != "apt-get" else command)
+        return "Error: Download failure" if "playwright" in command else "E: Unable to fetch"
+
+    monkeypatch.setattr(browsers, "_run_quietly", offline)
+    assert browsers.provide(say=said.append) is None
+    assert commands == [["-m", "playwright", "install", "chromium"], ["apt-get", "update", "-qq"]]
+    assert len(said) == 4 and all("\n" not in line for line in said)
+    assert "playwright install chromium" in said[0] and "apt-get install" in said[2]

@@ -11,6 +11,7 @@ Re-running it changes nothing when nothing changed.
 Usage: python tools/add_navigation.py [--check]
   --check  change nothing; exit 1 and list the notebooks whose navigation is stale.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,24 +20,26 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if __package__ in (None, ""):  # run as a script: make the repository root importable instead of tools/
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
 from tools.catalog import NOTEBOOKS, REPO_REF, REPO_URL, github_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TAG = "navigation"
 BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
-URL_LINE = re.compile(r'^REPO_URL, REPO_REF = .*$', re.M)
+URL_LINE = re.compile(r"^REPO_URL, REPO_REF = .*$", re.M)
 
 
 def nav_line(i: int) -> str:
     parts = []
     if i > 0:
-        stem, title, _ = NOTEBOOKS[i - 1]
-        parts.append(f"< Previous: [{stem[:2]} · {title}]({stem}.ipynb)")
+        prev = NOTEBOOKS[i - 1]
+        parts.append(f"< Previous: [{prev.number} · {prev.title}]({prev.stem}.ipynb)")
     parts.append("[Index](../README.md#the-notebooks)")
     if i + 1 < len(NOTEBOOKS):
-        stem, title, _ = NOTEBOOKS[i + 1]
-        parts.append(f"Next: [{stem[:2]} · {title}]({stem}.ipynb) >")
+        nxt = NOTEBOOKS[i + 1]
+        parts.append(f"Next: [{nxt.number} · {nxt.title}]({nxt.stem}.ipynb) >")
     return " | ".join(parts)
 
 
@@ -48,17 +51,17 @@ def nav_cell(text: str):
 
 
 def update(nb, i: int) -> None:
-    stem, title, _ = NOTEBOOKS[i]
+    entry = NOTEBOOKS[i]
     first = nb.cells[0]
     lines = first.source.split("\n")
-    heading = f"# {stem[:2]} · {title}"
+    heading = f"# {entry.number} · {entry.title}"
     if lines and lines[0].startswith("# "):
         lines[0] = heading
     else:
         lines.insert(0, heading)
     first.source = "\n".join(lines)
     nb.cells = [c for c in nb.cells if TAG not in c.get("metadata", {}).get("tags", [])]
-    badge = f"[![Open In Colab]({BADGE})](https://colab.research.google.com/github/{github_path(stem)})"
+    badge = f"[![Open In Colab]({BADGE})](https://colab.research.google.com/github/{github_path(entry.stem)})"
     top = nav_cell(f"{badge}\n\n{nav_line(i)}")
     bottom = nav_cell(nav_line(i))
     # keep cell ids stable across runs so that a rerun changes nothing
@@ -72,7 +75,8 @@ def update(nb, i: int) -> None:
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     stale = []
-    for i, (stem, _, _) in enumerate(NOTEBOOKS):
+    for i, entry in enumerate(NOTEBOOKS):
+        stem = entry.stem
         path = ROOT / "notebooks" / f"{stem}.ipynb"
         if not path.exists():
             print(f"missing notebook: {path.relative_to(ROOT)} (listed in tools/catalog.py)")
@@ -86,7 +90,7 @@ def main(argv: list[str]) -> int:
             stale.append(stem)
             if not check:
                 path.write_text(after, encoding="utf-8")
-    listed = {s for s, _, _ in NOTEBOOKS}
+    listed = {entry.stem for entry in NOTEBOOKS}
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         if path.stem not in listed:
             print(f"notebook not in tools/catalog.py: {path.relative_to(ROOT)}")

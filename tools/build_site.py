@@ -18,16 +18,16 @@ its own executed copies too (``build/full/site/`` or ``build/quick/site/``).
   (``REPO_URL`` of ``tools/catalog.py``).
 * The index lists, for every notebook of ``tools/catalog.py``: what it teaches, the ideas of the
   slides it covers (its numbered section headings, linked), a few headline numbers from its
-  results file (``HEADLINE`` below), and its run time in quick and full mode; then the full
-  results table of ``series.py``.
+  results file (the ``headline`` of its catalog entry), and its run time in quick and full mode;
+  then the full results table (``tools/report.py``, as in README).
 * The site is written to a temporary folder and renamed into place, so a failed build leaves the
   previous site (or none) rather than a half-written one.
 """
+
 from __future__ import annotations
 
 import argparse
 import html
-import json
 import posixpath
 import re
 import shutil
@@ -36,56 +36,11 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tools.catalog import NOTEBOOKS, REPO_REF, REPO_URL, github_path  # noqa: E402
-from tools.series import BACKENDS_FILE, _fmt, results_table  # noqa: E402
-from tools.series import _seconds as _format_seconds  # noqa: E402
+if __package__ in (None, ""):  # run as a script: make the repository root importable instead of tools/
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-#: The few numbers the index shows per notebook: (metric name in results/<stem>.json, what it is).
-#: A notebook missing here (or whose metrics were renamed) shows its first three metrics instead.
-HEADLINE = {
-    "01_bottleneck_autoencoder": [
-        ("dependent_relative_error", "relative reconstruction error, data with dependencies"),
-        ("independent_relative_error", "relative reconstruction error, independent dimensions"),
-        ("factor_r2", "R² of the hidden factors predicted from the 2-D code"),
-    ],
-    "02_pca_vs_autoencoders": [
-        ("linear_ae_max_principal_angle_deg", "largest principal angle, linear AE vs PCA subspace (degrees)"),
-        ("nonlinear_ae_mse_over_pca_mse", "MNIST test MSE, non-linear AE / PCA (code 16)"),
-        ("toy_curve_ae_mse_over_pca_mse", "curved toy data, test MSE, AE / PCA"),
-    ],
-    "03_deep_autoencoder": [
-        ("test_mse_code32", "test MSE of the deep autoencoder, code 32"),
-        ("pca_mse_code32", "test MSE of PCA, 32 components"),
-        ("sparsity_zero_fraction_l1", "fraction of zero code units with an L1 penalty"),
-    ],
-    "04_convolutional_autoencoder": [
-        ("test_mse_code32", "test MSE of the convolutional autoencoder, code 32"),
-        ("mse_code32_over_pca", "its test MSE / PCA's, code 32"),
-        ("knn_accuracy_code2", "k-NN digit accuracy on the 2-D code"),
-    ],
-    "05_generation": [
-        ("fid_real_floor", "Fréchet distance between real training and test digits (the floor)"),
-        ("fid_ae16_gmm", "Fréchet distance, 16-D autoencoder + Gaussian mixture"),
-        ("fid_ae16_normal", "Fréchet distance, 16-D autoencoder + N(0, I) sampling"),
-    ],
-    "06_denoising_images": [
-        ("psnr_ae_nf04", "PSNR of the denoising autoencoder, noise factor 0.4 (dB)"),
-        ("psnr_best_baseline_nf04", "PSNR of the best classical baseline, noise factor 0.4 (dB)"),
-        ("ssim_ae_nf04", "SSIM of the denoising autoencoder, noise factor 0.4"),
-    ],
-    "07_denoising_speech": [
-        ("si_sdr_ae_5db", "SI-SDR of the autoencoder, 5 dB input (dB)"),
-        ("si_sdr_best_baseline_5db", "SI-SDR of the best classical method, 5 dB input (dB)"),
-        ("stoi_ae_5db", "STOI of the autoencoder, 5 dB input"),
-    ],
-    "08_anomaly_detection": [
-        ("mean_auroc", "mean AUROC of the autoencoder over the one-class MNIST tasks"),
-        ("mean_auroc_pca", "mean AUROC of PCA on the same tasks"),
-        ("mean_auroc_iforest", "mean AUROC of an Isolation Forest"),
-    ],
-}
+from tools.catalog import NOTEBOOKS, REPO_REF, REPO_URL, github_path  # noqa: E402
+from tools.report import ROOT, data_line, fmt_number, load_record, recorded_quick_run, results_table, run_time  # noqa: E402
 
 #: Stand-in for Colab's badge image (colab.research.google.com/assets/colab-badge.svg), so that the
 #: pages load nothing from other sites; the badge still links to the notebook in Colab.
@@ -190,7 +145,7 @@ def _exporter():
 
 def rewrite_links(page: str, rendered: set[str]) -> str:
     """Point links at the site's pages: notebooks -> their page, README -> index, other files -> GitHub."""
-    catalogued = {stem for stem, _, _ in NOTEBOOKS}
+    catalogued = {nb.stem for nb in NOTEBOOKS}
 
     def fix(match: re.Match) -> str:
         href = html.unescape(match.group(2))
@@ -225,17 +180,6 @@ def render_notebook(nb, name: str, rendered: set[str] | None = None) -> str:
 # ----------------------------------------------------------------------------- the index
 
 
-def _load(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _seconds(record: dict | None) -> str:
-    return _format_seconds(float(record["wall_seconds"]) if record and "wall_seconds" in record else None)
-
-
 def _markdown(text: str) -> str:
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
@@ -249,22 +193,16 @@ def _readme_intro() -> str:
     return _markdown(intro.strip()) if intro.strip() else ""
 
 
-def _headline(stem: str, record: dict) -> list[tuple[str, str, str]]:
+def headline_numbers(nb, record: dict) -> list[tuple[str, str, str]]:
+    """(metric, HTML label, formatted value) for the headline metrics of a catalog entry found in record;
+    its first three metrics when the catalog names none of them."""
     metrics = record.get("metrics", {})
-    chosen = [(m, label) for m, label in HEADLINE.get(stem, []) if m in metrics]
+    chosen = [(m, label) for m, label in nb.headline if m in metrics]
     if not chosen:
         chosen = [(m, f"<code>{html.escape(m)}</code>") for m in list(metrics)[:3]]
     else:
         chosen = [(m, html.escape(label)) for m, label in chosen]
-    return [(m, label, _fmt(metrics[m])) for m, label in chosen]
-
-
-def _data_line(record: dict) -> str:
-    parts = []
-    for name, d in record.get("data", {}).items():
-        n = f", {d['n_train']} train / {d['n_test']} test" if "n_train" in d else ""
-        parts.append(f"{name}: {d.get('source', '?')}{n}")
-    return "; ".join(parts)
+    return [(m, label, fmt_number(metrics[m])) for m, label in chosen]
 
 
 def index_page(entries: list[dict], results_dir: Path) -> str:
@@ -285,23 +223,31 @@ def index_page(entries: list[dict], results_dir: Path) -> str:
         "<th>run time, full mode</th></tr></thead><tbody>",
     ]
     for en in entries:
-        link = f'<a href="{en["stem"]}.html">{e(en["title"])}</a>' if en["page"] else e(en["title"])
-        out.append(f'<tr><td>{en["stem"][:2]}</td><td>{link}</td><td class="num">{en["quick"]}</td>'
-                   f'<td class="num">{en["full"]}</td></tr>')
+        nb = en["nb"]
+        link = f'<a href="{nb.stem}.html">{e(nb.title)}</a>' if en["page"] else e(nb.title)
+        out.append(
+            f'<tr><td>{nb.number}</td><td>{link}</td><td class="num">{en["quick"]}</td>'
+            f'<td class="num">{en["full"]}</td></tr>'
+        )
     out.append("</tbody></table>")
-    out.append('<p class="meta">Quick mode (<code>AE_QUICK=1</code>, what the tests run) shrinks data and '
-               "training; full mode produces the published numbers. Times are wall-clock seconds of one "
-               "run on the machine named in its results file.</p>")
+    out.append(
+        '<p class="meta">Quick mode (<code>AE_QUICK=1</code>, what the tests run) shrinks data and '
+        "training; full mode produces the published numbers. Times are wall-clock seconds of one "
+        "run on the machine named in its results file.</p>"
+    )
     for en in entries:
-        stem, rec = en["stem"], en["record"]
+        nb, rec = en["nb"], en["record"]
+        stem = nb.stem
         out.append(f'<section class="notebook" id="{stem}">')
-        title = f'{stem[:2]} · {e(en["title"])}'
+        title = f"{nb.number} · {e(nb.title)}"
         out.append(f'<h3><a href="{stem}.html">{title}</a></h3>' if en["page"] else f"<h3>{title}</h3>")
         if en["note"]:
             out.append(f'<p class="note">{e(en["note"])}</p>')
-        out.append(f"<p>{e(en['teaches'])}</p>")
-        out.append(f'<p><a href="https://colab.research.google.com/github/{e(github_path(stem))}">'
-                   '<img src="colab-badge.svg" alt="Open In Colab" width="117" height="20"></a></p>')
+        out.append(f"<p>{e(nb.teaches)}</p>")
+        out.append(
+            f'<p><a href="https://colab.research.google.com/github/{e(github_path(stem))}">'
+            '<img src="colab-badge.svg" alt="Open In Colab" width="117" height="20"></a></p>'
+        )
         out.append('<div class="cols"><div>')
         if en["sections"]:
             out.append("<h4>The ideas of the slides it covers</h4><ol>")
@@ -312,19 +258,25 @@ def index_page(entries: list[dict], results_dir: Path) -> str:
         out.append("</div><div>")
         if rec:
             out.append(f"<h4>Measured ({e(str(rec.get('mode', '?')))} mode)</h4><table><tbody>")
-            for metric, label, value in _headline(stem, rec):
+            for metric, label, value in headline_numbers(nb, rec):
                 out.append(f'<tr><td>{label}</td><td class="num" title="{e(metric)}">{value}</td></tr>')
             out.append("</tbody></table>")
-            out.append(f'<p class="meta">Data: {e(_data_line(rec))}<br>{e(str(rec.get("backend", "?")))}, '
-                       f'{e(str(rec.get("device", "?")))}; run time: quick {en["quick"]}, full {en["full"]}</p>')
+            out.append(
+                f'<p class="meta">Data: {e(data_line(rec))}<br>{e(str(rec.get("backend", "?")))}, '
+                f"{e(str(rec.get('device', '?')))}; run time: quick {en['quick']}, full {en['full']}</p>"
+            )
         else:
-            out.append(f'<p class="meta">No results file for this notebook in {e(str(results_dir))} yet; '
-                       f'run time: quick {en["quick"]}, full {en["full"]}.</p>')
+            out.append(
+                f'<p class="meta">No results file for this notebook in {e(str(results_dir))} yet; '
+                f"run time: quick {en['quick']}, full {en['full']}.</p>"
+            )
         out.append("</div></div></section>")
     table = results_table(results_dir)
     out.append('<h2 id="results">All results</h2>')
-    out.append('<p class="meta">Generated by <code>python3 tools/series.py table</code> from the results '
-               "files, with the mode, data source and machine that produced each figure.</p>")
+    out.append(
+        '<p class="meta">Generated by <code>python3 tools/series.py table</code> from the results '
+        "files, with the mode, data source and machine that produced each figure.</p>"
+    )
     out.append(_markdown(table) if table.startswith("|") else f"<p>{e(table)}</p>")
     out.append(f'<p class="meta">Built by <code>tools/build_site.py</code> on {time.strftime("%Y-%m-%d %H:%M")}.</p>')
     out.append("</body></html>")
@@ -334,8 +286,28 @@ def index_page(entries: list[dict], results_dir: Path) -> str:
 # ----------------------------------------------------------------------------- the site
 
 
-def build(out: Path | None = None, notebooks_dir: Path | None = None, results_dir: Path | None = None,
-          quiet: bool = False) -> Path:
+def _timings(stem: str, results_dir: Path) -> dict:
+    """{"quick": record, "full": record} of a notebook's latest known runs (None where there is none):
+    results_dir first, then results/, build/full/ and build/quick/, then the recorded quick run of the
+    default backend (tools/series.py backends)."""
+    timings = {"quick": None, "full": None}
+    for folder in (
+        results_dir,
+        ROOT / "results",
+        ROOT / "build" / "full" / "results",
+        ROOT / "build" / "quick" / "results",
+    ):
+        rec = load_record(stem, folder)
+        if rec and rec.get("mode") in timings and timings[rec["mode"]] is None:
+            timings[rec["mode"]] = rec
+    if timings["quick"] is None:
+        timings["quick"] = recorded_quick_run(stem)
+    return timings
+
+
+def build(
+    out: Path | None = None, notebooks_dir: Path | None = None, results_dir: Path | None = None, quiet: bool = False
+) -> Path:
     """Render every catalogued notebook found in notebooks_dir, and the index, into out. Returns out."""
     import nbformat
 
@@ -344,41 +316,34 @@ def build(out: Path | None = None, notebooks_dir: Path | None = None, results_di
     results_dir = Path(results_dir or ROOT / "results")
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
 
-    present = [(stem, title, teaches) for stem, title, teaches in NOTEBOOKS
-               if (notebooks_dir / f"{stem}.ipynb").exists()]
-    rendered = {stem for stem, _, _ in present}
+    rendered = {nb.stem for nb in NOTEBOOKS if (notebooks_dir / f"{nb.stem}.ipynb").exists()}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
     try:
         entries = []
-        for stem, title, teaches in NOTEBOOKS:
-            entry = {"stem": stem, "title": title, "teaches": teaches, "page": stem in rendered,
-                     "sections": [], "note": ""}
-            source = notebooks_dir / f"{stem}.ipynb"
-            if stem not in rendered:
-                say(f"  {stem}: skipped, {source} does not exist (it is listed in tools/catalog.py)")
+        for nb in NOTEBOOKS:
+            entry = {
+                "nb": nb,
+                "page": nb.stem in rendered,
+                "sections": [],
+                "note": "",
+                "record": load_record(nb.stem, results_dir),
+            }
+            source = notebooks_dir / f"{nb.stem}.ipynb"
+            if nb.stem not in rendered:
+                say(f"  {nb.stem}: skipped, {source} does not exist (it is listed in tools/catalog.py)")
                 entry["note"] = "Not written yet: this notebook is listed in the plan but has no file."
             else:
-                nb = nbformat.read(source, as_version=4)
-                executed = any(c.cell_type == "code" and c.get("outputs") for c in nb.cells)
+                node = nbformat.read(source, as_version=4)
+                executed = any(c.cell_type == "code" and c.get("outputs") for c in node.cells)
                 if not executed:
                     entry["note"] = "Shown without outputs: this copy of the notebook has not been executed yet."
-                page = render_notebook(nb, f"{stem[:2]} · {title}", rendered)
-                (tmp / f"{stem}.html").write_text(page, encoding="utf-8")
+                page = render_notebook(node, f"{nb.number} · {nb.title}", rendered)
+                (tmp / f"{nb.stem}.html").write_text(page, encoding="utf-8")
                 entry["sections"] = [(m["id"], m["title"].strip()) for m in SECTION.finditer(page)]
-                say(f"  {stem}.html ({len(page) / 1e6:.1f} MB{'' if executed else ', no outputs'})")
-            record = _load(results_dir / f"{stem}.json")
-            entry["record"] = record
-            timings = {"quick": None, "full": None}
-            for folder in (results_dir, ROOT / "results", ROOT / "build" / "full" / "results",
-                           ROOT / "build" / "quick" / "results"):
-                rec = _load(folder / f"{stem}.json")
-                if rec and rec.get("mode") in timings and timings[rec["mode"]] is None:
-                    timings[rec["mode"]] = rec
-            if timings["quick"] is None:  # the recorded quick run of the default backend (tools/series.py backends)
-                run = (_load(BACKENDS_FILE) or {}).get("tensorflow", {}).get("notebooks", {}).get(stem)
-                timings["quick"] = run if run and run.get("passed") else None
-            entry["quick"], entry["full"] = _seconds(timings["quick"]), _seconds(timings["full"])
+                say(f"  {nb.stem}.html ({len(page) / 1e6:.1f} MB{'' if executed else ', no outputs'})")
+            timings = _timings(nb.stem, results_dir)
+            entry["quick"], entry["full"] = run_time(timings["quick"]), run_time(timings["full"])
             entries.append(entry)
         (tmp / "colab-badge.svg").write_text(COLAB_BADGE_SVG, encoding="utf-8")
         (tmp / "index.html").write_text(index_page(entries, results_dir), encoding="utf-8")
@@ -398,20 +363,30 @@ def build(out: Path | None = None, notebooks_dir: Path | None = None, results_di
     return out
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks",
-                        help="folder of executed notebooks (default: notebooks/)")
-    parser.add_argument("--results", type=Path, default=ROOT / "results",
-                        help="folder of their results files (default: results/)")
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "site",
-                        help="where the site goes (default: build/site/)")
-    args = parser.parse_args(argv)
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of this command (also those of ``series.py site``)."""
+    parser.add_argument(
+        "--notebooks", type=Path, default=ROOT / "notebooks", help="folder of executed notebooks (default: notebooks/)"
+    )
+    parser.add_argument(
+        "--results", type=Path, default=ROOT / "results", help="folder of their results files (default: results/)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "build" / "site", help="where the site goes (default: build/site/)"
+    )
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
     start = time.time()
     print(f"Rendering {args.notebooks} into {args.out} ...", flush=True)
     build(args.out, args.notebooks, args.results)
     print(f"done in {time.time() - start:.0f} s", flush=True)
     return 0
+
+
+def main(argv: list[str]) -> int:
+    return run(add_arguments(argparse.ArgumentParser(description=__doc__.split("\n\n")[0])).parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # The whole series in full mode on one GPU, under the JAX (default) or PyTorch backend.
 #
-# Made for the lent GPU machine of this workplace (Python 3.12 with JAX and PyTorch, no TensorFlow,
-# no network): run it from the repository root there, with
-#   * .whl/       the wheels that machine lacks (make them here with: bash tools/gpu_series.sh --fetch-wheels)
-#   * data/cache/ mnist.npz and fsdd/recordings copied from the data mirror (never committed: ignored by git)
-# carried along. Anywhere else with a GPU and internet, `python3 tools/series.py run --backend jax` does the same.
+# Made for a GPU machine whose Python 3.12 already has a GPU build of JAX or PyTorch (and no
+# TensorFlow), possibly without network: it uses that Python as it is (AE_NO_VENV=1) rather than
+# building .venv. Run it from the repository root there, with
+#   * .whl/       the wheels such a machine lacks (make them on a machine with pip and network:
+#                 bash tools/gpu_series.sh --fetch-wheels)
+#   * data/cache/ mnist.npz and fsdd/recordings from a data mirror (never committed: ignored by git)
+# copied along. On a GPU machine with network, `python3 tools/series.py run --backend jax` does the same.
 #
 #   bash tools/gpu_series.sh [jax|torch]          run; logs and results in build/gpu-<backend>/ (and $OUT)
-#   bash tools/gpu_series.sh --fetch-wheels       here (with pip and internet): download the wheels into .whl/
+#   bash tools/gpu_series.sh --fetch-wheels       download the wheels into .whl/ (needs pip and network)
 #
 # Each notebook's results file records the backend and the device (utils.setup reads the GPU's name);
-# wall time per notebook is printed and kept in the results files. Budget: one 10-minute command.
+# wall time per notebook is printed and kept in the results files. Each notebook gets at most 300 s.
+# No web site is rendered (nbconvert is not among the wheels); `series.py site` can render one later.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# Packages the GPU image lacks (its list: .library/device/KINDS.md), pinned as in requirements.txt.
+# What the notebooks and the runner need that a JAX or PyTorch GPU image typically lacks (compare with
+# `python3 -m pip list` on the machine), pinned as in requirements.txt where it pins them.
 WHEELS="keras==3.15.1 namex optree librosa==0.11.0 soundfile soxr audioread pooch decorator
         pystoi==0.4.1 noisereduce==3.0.3 mlxtend nbclient==0.11.0 nbformat==5.11.1 jupyter_client
         jupyter_core ipykernel ipython traitlets fastjsonschema jsonschema jsonschema-specifications
@@ -53,14 +57,14 @@ export KERAS_BACKEND="$BACKEND" AE_NO_VENV=1 AE_DATA_DIR="${AE_DATA_DIR:-data/ca
 python3 -c "import keras, utils; s = utils.setup(); print('ready:', s.backend, s.device)" || exit 1
 python3 -m ipykernel install --user --name python3 >/dev/null 2>&1 || true
 start_all=$(date +%s)
-for stem in $(python3 -c "from tools.catalog import NOTEBOOKS; print(' '.join(s for s, _, _ in NOTEBOOKS))"); do
+for stem in $(python3 -c "from tools.catalog import stems; print(' '.join(stems()))"); do
   start=$(date +%s)
-  if timeout 300 python3 tools/series.py run --backend "$BACKEND" "$stem" > "$OUTDIR/$stem.log" 2>&1; then status=passed; else status=FAILED; fi
+  if timeout 300 python3 tools/series.py run --no-site --backend "$BACKEND" "$stem" > "$OUTDIR/$stem.log" 2>&1; then status=passed; else status=FAILED; fi
   echo "$stem: $status in $(( $(date +%s) - start )) s" | tee -a "$OUTDIR/summary.txt"
 done
 echo "whole series: $(( $(date +%s) - start_all )) s" | tee -a "$OUTDIR/summary.txt"
 cp build/full-"$BACKEND"/results/*.json "$OUTDIR"/ 2>/dev/null || true
-# the device tool brings back at most 8 files from $OUT: one archive and the summary
+# when OUT names a folder, hand the logs and results back there as one archive plus the summary
 if [[ -n "${OUT:-}" ]]; then
   tar czf "$OUT/gpu-$BACKEND.tgz" -C build "gpu-$BACKEND" && cp "$OUTDIR/summary.txt" "$OUT/"
 fi

@@ -10,7 +10,7 @@ This module is also the one place that reads the project's environment
 variables; every other module calls the function named here:
 
 - ``AE_QUICK``: :func:`is_quick`, quick mode (small data, few epochs);
-- ``AE_DATA_DIR``: :func:`data_dir`, a data mirror laid out like ``../shared/data``;
+- ``AE_DATA_DIR``: :func:`data_dir`, a data mirror: a folder holding ``mnist.npz`` and ``fsdd/recordings/``;
 - ``AE_CACHE_DIR``: :func:`cache_dir`, where the project keeps its downloads;
 - ``AE_RESULTS_DIR``: :func:`results_dir`, where results files are written;
 - ``KERAS_HOME`` (Keras' own variable): :func:`keras_home`, Keras' MNIST download cache.
@@ -95,10 +95,10 @@ def _env_path(name: str) -> Path | None:
 
 
 def data_dir() -> Path | None:
-    """The folder named by ``AE_DATA_DIR`` (laid out like ``../shared/data``), or None if unset.
+    """The folder named by ``AE_DATA_DIR`` (a folder holding ``mnist.npz`` and ``fsdd/recordings/``), or None if unset.
 
     A relative path is taken relative to the repository root, so
-    ``AE_DATA_DIR=../shared/data`` works from a notebook in ``notebooks/`` too.
+    ``AE_DATA_DIR=../data-mirror`` means the same folder from a notebook in ``notebooks/`` and from the shell.
     The loaders of :mod:`utils.data` call this each time they run.
 
     Raises:

@@ -2,7 +2,7 @@
 
 Every loader resolves its data set in the same order and says which step it used:
 
-1. the mirror folder named by ``AE_DATA_DIR`` (laid out like ``../shared/data``),
+1. the mirror folder named by ``AE_DATA_DIR`` (``mnist.npz`` and ``fsdd/recordings/`` in it),
    whose content is compared with the pinned original (MNIST's arrays, FSDD's
    recordings); a mirror with other content is still used, announced as such and
    recorded as ``"mirror (unverified)"``;

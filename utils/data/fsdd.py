@@ -25,9 +25,9 @@ from .fetch import MIRROR_UNVERIFIED, DownloadError, cache_dir, download, sha256
 #: archives on request and does not promise byte-identical archives over time, so no
 #: SHA-256 of the archive can be pinned (and none could be computed here, without network).
 #: The recordings inside are checked instead, against :data:`FSDD_CONTENT_SHA256`.
-#: Evidence for this commit (no network here, so not checked against a download): a public
+#: Evidence for this commit (not checked against a download when it was pinned): a public
 #: audit of tag v1.0.10 names this commit and counts 3000 WAVs totalling 21,128,848 bytes,
-#: frames 1148-18262; the read-only mirror (``../shared/data/fsdd``) matches all three figures
+#: frames 1148-18262; a mirror of the release checked for this project matched all three figures
 #: exactly, and the mirror's content checksum is the one pinned below. If a download ever
 #: fails the content check, the loader says so and falls through to the offline fallback.
 FSDD_COMMIT = "d6938f9bf1545aa66d8489fc9f1385a7abd64282"
