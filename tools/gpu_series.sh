@@ -25,7 +25,8 @@ WHEELS="keras==3.15.1 namex optree librosa==0.11.0 soundfile soxr audioread pooc
         jupyter_core ipykernel ipython traitlets fastjsonschema jsonschema jsonschema-specifications
         referencing rpds-py pyzmq tornado comm debugpy matplotlib-inline nest-asyncio jedi parso
         prompt-toolkit wcwidth pexpect ptyprocess stack-data executing asttokens pure-eval
-        platformdirs decorator ipython-pygments-lexers"
+        platformdirs decorator ipython-pygments-lexers
+        pytest-runner==6.0.1 cython==3.1.8"   # the last two: what pesq's build needs (it has no wheels)
 
 if [[ "${1:-}" == "--fetch-wheels" ]]; then
   mkdir -p .whl
@@ -48,10 +49,11 @@ mkdir -p "$OUTDIR"
 if [[ -d .whl ]]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
     || { echo "installing the carried wheels failed"; exit 1; }
-  # pesq is built there from its source archive (the image has a compiler, NumPy and Cython)
-  python3 -m pip install -q --no-index --no-deps --no-build-isolation --target /tmp/site .whl/pesq-*.tar.gz \
-    || echo "pesq did not build: notebook 07 will fail at its import"
-  export PYTHONPATH=/tmp/site
+  export PYTHONPATH=/tmp/site PATH="/tmp/site/bin:$PATH"
+  # pesq is built there from its source archive with the carried Cython; its setup script asks for
+  # pytest-runner, carried too, so that nothing is fetched (PIP_NO_INDEX makes a fetch fail at once)
+  PIP_NO_INDEX=1 python3 -m pip install -q --no-index --no-deps --no-build-isolation --target /tmp/site \
+    .whl/pesq-*.tar.gz || echo "pesq did not build: notebook 07 reports PESQ as unavailable"
 fi
 export KERAS_BACKEND="$BACKEND" AE_NO_VENV=1 AE_DATA_DIR="${AE_DATA_DIR:-data/cache}"
 python3 -c "import keras, utils; s = utils.setup(); print('ready:', s.backend, s.device)" || exit 1

@@ -31,6 +31,17 @@ class DownloadError(OSError):
     """A download failed or its checksum did not match; the message says what to do."""
 
 
+def split_info(dataset) -> dict:
+    """The ``data`` entry of a results file common to every data set: where it came from and how many
+    training and test examples were used (``dataset`` has ``source``, ``origin``, ``x_train``, ``x_test``)."""
+    return {
+        "source": dataset.source,
+        "origin": dataset.origin,
+        "n_train": int(len(dataset.x_train)),
+        "n_test": int(len(dataset.x_test)),
+    }
+
+
 def cache_dir() -> Path:
     """The folder where downloads are kept: ``AE_CACHE_DIR`` if set, else ``<repo>/data/cache``.
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import config
 from ..checks import positive_int
-from .fetch import MIRROR_UNVERIFIED, DownloadError, cache_dir, download, sha256_folder, sha256_names
+from .fetch import MIRROR_UNVERIFIED, DownloadError, cache_dir, download, sha256_folder, sha256_names, split_info
 
 #: Commit of github.com/Jakobovski/free-spoken-digit-dataset that the download is pinned to:
 #: the commit the tag ``v1.0.10`` points to, the first with all 3000 recordings (speakers
@@ -130,10 +130,7 @@ class FSDD:
     def info(self) -> dict:
         """The ``data`` entry for the results file: source, origin, clip counts, speakers and sample rate."""
         return {
-            "source": self.source,
-            "origin": self.origin,
-            "n_train": int(len(self.x_train)),
-            "n_test": int(len(self.x_test)),
+            **split_info(self),
             "n_speakers": len(self.speakers),
             "sample_rate": int(self.sample_rate),
         }

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import config
 from ..checks import positive_int
-from .fetch import MIRROR_UNVERIFIED, NETWORK_TIMEOUT, _network_timeout, sha256_arrays, sha256_file
+from .fetch import MIRROR_UNVERIFIED, NETWORK_TIMEOUT, _network_timeout, sha256_arrays, sha256_file, split_info
 
 #: SHA-256 of the ``mnist.npz`` file that ``keras.datasets.mnist`` downloads and caches.
 KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
@@ -49,12 +49,7 @@ class MNIST:
 
     def info(self) -> dict:
         """The ``data`` entry for the results file: source, origin and example counts."""
-        return {
-            "source": self.source,
-            "origin": self.origin,
-            "n_train": int(len(self.x_train)),
-            "n_test": int(len(self.x_test)),
-        }
+        return split_info(self)
 
 
 def _check_mnist_arrays(arrays: dict, where: str) -> dict:
