@@ -290,3 +290,66 @@ def istft(
     return librosa.istft(spec, hop_length=hop_length, n_fft=n_fft, window=window, center=True, length=length).astype(
         np.float32
     )
+
+
+def player_table(clips, rate: int = SAMPLE_RATE, row_labels=None, column_labels=None):
+    """A table of audio players for a notebook: one player per clip, in rows and columns, with labels.
+
+    Each clip is embedded as a 16-bit WAV (about 2 bytes per sample, plus a third for base64), so
+    a second of 8 kHz audio adds about 21 kB to a saved notebook. Clips are clipped to [-1, 1]
+    and played at their own level (not normalised), so that louder means louder.
+
+    Args:
+        clips: a list of rows, each a list of 1-D waveforms (or a 2-D/3-D array of them); a flat
+            list of waveforms (or a 2-D array) makes one row.
+        rate: sample rate in Hz.
+        row_labels, column_labels: one label per row / column, or None.
+
+    Returns:
+        An ``IPython.display.HTML`` object; ``display`` it (or let it be a cell's last value).
+
+    Raises:
+        ValueError: for rows of unequal length, an empty table, a clip that is not a finite
+            1-D waveform, a bad ``rate``, or labels that do not match the rows or columns.
+    """
+    import html
+
+    from IPython.display import HTML, Audio
+
+    rate = positive_int(rate, "rate", what="(samples per second)")
+    if isinstance(clips, np.ndarray):
+        table = [list(clips)] if clips.ndim == 2 else [list(row) for row in clips]
+    else:
+        table = list(clips)
+        if table and not isinstance(table[0], (list, tuple)) and np.ndim(table[0]) == 1:
+            table = [table]
+        table = [list(row) for row in table]
+    if not table or not table[0]:
+        raise ValueError("clips is empty: give at least one waveform.")
+    columns = len(table[0])
+    if any(len(row) != columns for row in table):
+        raise ValueError(f"every row must hold the same number of clips; got row lengths {[len(r) for r in table]}.")
+    for name, labels, count in (("row_labels", row_labels, len(table)), ("column_labels", column_labels, columns)):
+        if labels is not None and len(labels) != count:
+            raise ValueError(f"{name} has {len(labels)} labels for {count} {name.split('_')[0]}s; give one each.")
+    cell = "padding:2px 6px;text-align:left;font-size:12px"
+    parts = ["<table>"]
+    if column_labels is not None:
+        parts.append(
+            "<tr>"
+            + ("<th></th>" if row_labels is not None else "")
+            + "".join(f'<th style="{cell}">{html.escape(str(c))}</th>' for c in column_labels)
+            + "</tr>"
+        )
+    for r, row in enumerate(table):
+        parts.append("<tr>")
+        if row_labels is not None:
+            parts.append(f'<th style="{cell}">{html.escape(str(row_labels[r]))}</th>')
+        for clip in row:
+            wave = _signal(clip, "each clip")
+            player = Audio(np.clip(wave, -1.0, 1.0), rate=rate, normalize=False)._repr_html_()
+            player = player.replace("<audio ", '<audio style="width:190px" ', 1)
+            parts.append(f'<td style="{cell}">{player}</td>')
+        parts.append("</tr>")
+    parts.append("</table>")
+    return HTML("".join(parts))

@@ -298,3 +298,84 @@ def score_histograms(
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def spectrogram_grid(
+    spectrograms,
+    duration: float,
+    max_frequency: float,
+    row_labels=None,
+    column_labels=None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    colorbar_label: str = "dB",
+    title: str | None = None,
+    cmap: str = "magma",
+):
+    """Spectrograms in a grid of rows and columns, on one shared colour scale with one colour bar.
+
+    Args:
+        spectrograms: array (rows, columns, bins, frames), or (n, bins, frames) for a single row;
+            values already on the scale to show (e.g. dB: ``20 * np.log10(magnitude + 1e-3)``).
+            Row 0 of ``bins`` is the lowest frequency (drawn at the bottom).
+        duration: seconds covered by the frames, for the time axis (``frames * hop / sample_rate``).
+        max_frequency: frequency of the top of the bins, in Hz, for the frequency axis (shown in kHz).
+        row_labels, column_labels: one label per row / column, or None.
+        vmin, vmax: the colour scale; None: the 1st and 99.9th percentiles over all spectrograms,
+            so that every panel is comparable.
+        colorbar_label: the unit shown beside the colour bar.
+        title: figure title.
+        cmap: matplotlib colour map.
+
+    Returns:
+        The matplotlib Figure (rows x columns panels, then the colour bar's Axes).
+
+    Raises:
+        ValueError: for an array that is not 3-D or 4-D, non-finite values, a non-positive
+            ``duration``/``max_frequency``, or labels that do not match the rows or columns.
+    """
+    s = np.asarray(spectrograms, dtype=np.float64)
+    if s.ndim == 3:
+        s = s[None]
+    if s.ndim != 4 or 0 in s.shape:
+        raise ValueError(
+            "spectrograms must have shape (rows, columns, bins, frames) or (n, bins, frames); "
+            f"got {np.shape(spectrograms)}. Transpose (frames, bins) arrays first."
+        )
+    if not np.all(np.isfinite(s)):
+        raise ValueError("spectrograms contain NaN or infinite values; add a floor before taking the log.")
+    for name, value in (("duration", duration), ("max_frequency", max_frequency)):
+        if not (np.isscalar(value) and np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number, got {value!r}.")
+    rows, columns = s.shape[:2]
+    for name, labels, count in (("row_labels", row_labels, rows), ("column_labels", column_labels, columns)):
+        if labels is not None and len(labels) != count:
+            raise ValueError(f"{name} has {len(labels)} labels for {count} {name.split('_')[0]}s; give one each.")
+    low = np.percentile(s, 1) if vmin is None else vmin
+    high = np.percentile(s, 99.9) if vmax is None else vmax
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(1.9 * columns + 1.2, 1.6 * rows + 0.6), squeeze=False, sharex=True, sharey=True
+    )
+    for r in range(rows):
+        for c in range(columns):
+            ax = axes[r, c]
+            image = ax.imshow(
+                s[r, c],
+                origin="lower",
+                aspect="auto",
+                cmap=cmap,
+                vmin=low,
+                vmax=high,
+                extent=[0, duration, 0, max_frequency / 1000],
+            )
+            if r == rows - 1:
+                ax.set_xlabel("time (s)", fontsize=8)
+            if c == 0:
+                ax.set_ylabel(("" if row_labels is None else f"{row_labels[r]}\n") + "kHz", fontsize=8)
+            if r == 0 and column_labels is not None:
+                ax.set_title(column_labels[c], fontsize=9)
+            ax.tick_params(labelsize=7)
+    fig.colorbar(image, ax=axes, label=colorbar_label, fraction=0.03, pad=0.02)
+    if title:
+        fig.suptitle(title)
+    return fig

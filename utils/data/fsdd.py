@@ -23,7 +23,7 @@ from .fetch import MIRROR_UNVERIFIED, DownloadError, cache_dir, download, sha256
 #:
 #: Why the *contents* are checked rather than the archive: GitHub generates ``.tar.gz``
 #: archives on request and does not promise byte-identical archives over time, so no
-#: SHA-256 of the archive can be pinned (and none could be computed here, without network).
+#: SHA-256 of the archive can be pinned.
 #: The recordings inside are checked instead, against :data:`FSDD_CONTENT_SHA256`.
 #: Evidence for this commit (not checked against a download when it was pinned): a public
 #: audit of tag v1.0.10 names this commit and counts 3000 WAVs totalling 21,128,848 bytes,
