@@ -354,7 +354,7 @@ def spectrogram_grid(
     low = np.percentile(s, 1) if vmin is None else vmin
     high = np.percentile(s, 99.9) if vmax is None else vmax
     fig, axes = plt.subplots(
-        rows, columns, figsize=(1.9 * columns + 1.2, 1.6 * rows + 0.6), squeeze=False, sharex=True, sharey=True
+        rows, columns, figsize=(1.6 * columns + 1.2, 1.35 * rows + 0.6), squeeze=False, sharex=True, sharey=True
     )
     for r in range(rows):
         for c in range(columns):
