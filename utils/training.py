@@ -158,14 +158,16 @@ def fit(
             raise ValueError("A PyDataset makes its own batches of (inputs, targets): pass y=None and batch_size=None.")
         positive_int(examples_per_epoch, "examples_per_epoch", what="(needed with a PyDataset)")
         steps_per_epoch, n_examples, targets = len(x), examples_per_epoch, None
+        default_steps = 1  # not measured faster for a PyDataset, and notebook 06 ran slower with more
     else:
         positive_int(batch_size, "batch_size", what="number of examples per step")
         n_examples = int(np.shape(x)[0]) if examples_per_epoch is None else examples_per_epoch
         positive_int(n_examples, "the number of training examples")
         steps_per_epoch = math.ceil(n_examples / batch_size)
         targets = y if y is not None else (x if loss is not None else None)
-    if steps_per_execution is None:  # a PyDataset keeps 1: not measured faster, and notebook 06 ran slower
-        steps_per_execution = 1 if isinstance(x, keras.utils.PyDataset) else default_steps_per_execution()
+        default_steps = default_steps_per_execution()
+    if steps_per_execution is None:
+        steps_per_execution = default_steps
     positive_int(steps_per_execution, "steps_per_execution")
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * steps_per_epoch)
     model.compile(
