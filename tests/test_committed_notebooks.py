@@ -95,3 +95,61 @@ def test_readme_backend_table_is_current():
         [sys.executable, str(ROOT / "tools" / "series.py"), "backends", "--check"], capture_output=True, text=True
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+#: Our bookkeeping, which a student must never meet in a notebook: issue references, goals and
+#: targets of the project, verdicts on them, development-run asides. Honest prose such as "our goal in
+#: this section" or "the training target" does not match.
+PROJECT_TALK = re.compile(
+    r"GitHub issue|\bissues? ?#\d+|\(#\d+\)|\bNOT (?:reached|met)\b|\bgoals?\s*(?:[:(]|>=|<=)|\btargets?\s*(?::|>=|<=)|\((?:goal|target)s? ?[<>=\d]"
+    r"|\b(?:goal|target)s? (?:(?:was|is|were|are) )?(?:not )?(?:reached|met|missed)\b|\btargets? (?:this|of this|of the) series"
+    r"|series set itself|\b(?:in )?our development runs?\b|\bmoonshot\b|\bdevelopment observation",
+    re.IGNORECASE,
+)
+
+
+def _notebook_text(nb) -> list[tuple[str, str]]:
+    """(where, text) for every cell source and every text output of a notebook."""
+    parts = []
+    for i, cell in enumerate(nb["cells"]):
+        parts.append((f"cell {i} source", "".join(cell["source"])))
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                parts.append((f"cell {i} output", "".join(out["text"])))
+            for mime in ("text/plain", "text/markdown"):
+                if mime in out.get("data", {}):
+                    parts.append((f"cell {i} output", "".join(out["data"][mime])))
+    return parts
+
+
+def test_project_talk_pattern_catches_bookkeeping_and_spares_prose():
+    for text in (
+        "see issue #9",
+        "goal: 0.9",
+        "fd ratio 3.2 (target 5)",
+        "NOT reached",
+        "the target was met",
+        "the targets this series set itself",
+        "In our development runs it helped",
+    ):
+        assert PROJECT_TALK.search(text), text
+    for text in (
+        "our goal in this section is to denoise",
+        "the training target is the clean image",
+        "targets = x_train",
+        "fit(x, y_target)",
+        "targets (10800, 128, 64, 2)",
+        "We reached 0.9 accuracy",
+    ):
+        assert not PROJECT_TALK.search(text), text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_no_project_talk(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    found = [
+        f"{where}: ...{text[max(m.start() - 40, 0) : m.end() + 40]}..."
+        for where, text in _notebook_text(nb)
+        for m in PROJECT_TALK.finditer(text)
+    ]
+    assert not found, "project talk a student should not meet:\n" + "\n".join(found)
