@@ -136,6 +136,18 @@ NOTEBOOKS = [
             ("mean_auroc_iforest", "mean AUROC of an Isolation Forest"),
         ),
     ),
+    Notebook(
+        "09_generating_speech",
+        "Generating spoken digits",
+        "A convolutional VAE on spectrograms of spoken digits, Griffin-Lim back to sound, and a conditional VAE "
+        "that says the digit asked for; every generator measured by a Fréchet distance on a digit classifier's "
+        "features, on spectrograms and on the waveforms you hear.",
+        (
+            ("cvae_intended_digit_share", "share of conditional-VAE clips heard as the digit asked for"),
+            ("fd_vae_prior", "Fréchet distance, VAE prior samples, as sound"),
+            ("fd_ae_normal", "Fréchet distance, autoencoder + N(0, I) sampling, as sound"),
+        ),
+    ),
 ]
 
 
