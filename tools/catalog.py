@@ -106,7 +106,7 @@ NOTEBOOKS = [
         "06_denoising_images",
         "Denoising images",
         "A convolutional denoising autoencoder trained on noisy -> clean MNIST pairs at three noise levels, "
-        "against a Gaussian blur, a median filter and a PCA projection tuned on held-out images, by PSNR and SSIM.",
+        "against a Gaussian blur, a median filter (also with black and white levels that remove the clipping haze) and a PCA projection tuned on held-out images, by PSNR and SSIM.",
         (
             ("psnr_ae_nf04", "PSNR of the denoising autoencoder, noise factor 0.4 (dB)"),
             ("psnr_best_baseline_nf04", "PSNR of the best classical baseline, noise factor 0.4 (dB)"),
@@ -116,8 +116,9 @@ NOTEBOOKS = [
     Notebook(
         "07_denoising_speech",
         "Denoising spoken digits",
-        "Noise added to spoken digits at exact SNRs (white and babble); a convolutional autoencoder on log-magnitude "
-        "spectrograms that predicts a mask, against spectral subtraction, a Wiener filter, noisereduce and the "
+        "Noise added to spoken digits at exact SNRs; a convolutional autoencoder trained on a family of noises (white, "
+        "coloured, babble, mixtures) and tested also on hum, a kind it never heard, predicts a mask on log-magnitude "
+        "spectrograms; against spectral subtraction, a Wiener filter, noisereduce and the "
         "oracle mask, by SI-SDR, STOI and PESQ, with audio players.",
         (
             ("si_sdr_ae_5db", "SI-SDR of the autoencoder, 5 dB input (dB)"),

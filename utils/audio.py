@@ -4,9 +4,10 @@ All signals are NumPy arrays of samples (floats, nominally in [-1, 1]) at one
 sample rate; the functions here never resample. The STFT defaults suit 8 kHz
 speech such as the Free Spoken Digit Dataset (:func:`utils.data.load_fsdd`):
 
-* ``n_fft=256``: 32 ms frames at 8 kHz, 129 frequency bins 31.25 Hz apart,
-  fine enough to separate the harmonics of a voice (pitch 80-250 Hz) and to
-  follow its formants;
+* ``n_fft=256``: 32 ms frames at 8 kHz, 129 frequency bins 31.25 Hz apart;
+  the Hann window spreads a pure tone over about 4 bins (about 125 Hz), so
+  harmonics separate cleanly for voices pitched above about 125 Hz and partly
+  merge for lower voices, while the formants are followed well;
 * ``hop_length=64``: 8 ms between frames (75 % overlap), so a 0.4 s digit
   gives about 50 frames, and the Hann window overlaps-adds to a constant,
   which makes :func:`istft` an exact inverse of :func:`stft_magnitude`.
@@ -353,3 +354,89 @@ def player_table(clips, rate: int = SAMPLE_RATE, row_labels=None, column_labels=
         parts.append("</tr>")
     parts.append("</table>")
     return HTML("".join(parts))
+
+
+def _generator(rng) -> np.random.Generator:
+    """``rng`` as a ``numpy.random.Generator`` (a Generator, an integer seed, or None for a fresh one)."""
+    if rng is None or isinstance(rng, np.random.Generator):
+        return np.random.default_rng(rng)
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise ValueError(f"rng must be a numpy.random.Generator, an integer seed or None, got {type(rng).__name__}.")
+
+
+def coloured_noise(length: int, exponent: float, rng=None) -> np.ndarray:
+    """Gaussian noise whose power spectral density falls (or rises) as a power of frequency.
+
+    The power at frequency f is proportional to ``f ** exponent``: ``exponent=0`` is white
+    noise (flat), ``-1`` pink noise (equal power per octave: rain, wind, many machines),
+    ``-2`` brown noise (a rumble, most of its power at low frequencies), ``+1`` blue noise
+    (a hiss tilted towards high frequencies). White noise is shaped in the frequency
+    domain; the frequency-0 bin is removed, so the noise has zero mean.
+
+    Args:
+        length: number of samples (a positive integer, at least 2).
+        exponent: the spectral slope, a finite number, usually between -2 and 1.
+        rng: a ``numpy.random.Generator``, an integer seed, or None.
+
+    Returns:
+        A float32 array of shape (length,), scaled to an RMS of 1.
+
+    Raises:
+        ValueError: for a bad ``length``, a non-finite ``exponent`` or a bad ``rng``.
+    """
+    length = positive_int(length, "length", what="(samples)")
+    if length < 2:
+        raise ValueError(f"length must be at least 2 samples for a noise with a spectrum, got {length}.")
+    if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real) or not np.isfinite(exponent):
+        raise ValueError(f"exponent must be a finite number (0 white, -1 pink, -2 brown), got {exponent!r}.")
+    generator = _generator(rng)
+    spectrum = np.fft.rfft(generator.standard_normal(length))
+    frequency = np.arange(len(spectrum), dtype=np.float64)
+    frequency[0] = 1.0
+    spectrum *= frequency ** (exponent / 2.0)  # amplitude goes as the square root of power
+    spectrum[0] = 0.0
+    noise = np.fft.irfft(spectrum, n=length)
+    return (noise / np.sqrt(np.mean(noise**2))).astype(np.float32)
+
+
+def hum_noise(length: int, fundamental: float = 50.0, rate: int = SAMPLE_RATE, decay: float = 1.0, rng=None):
+    """Mains hum: a tone at ``fundamental`` Hz and all its harmonics up to the Nyquist frequency.
+
+    Electrical interference from the power grid (50 Hz in Europe, 60 Hz in the Americas)
+    reaches recordings as a steady buzz: the fundamental and its multiples, with
+    amplitudes falling as ``1 / k ** decay`` for the k-th harmonic, each at a random phase.
+    Unlike white, coloured or babble noise, its power sits in a few narrow lines.
+
+    Args:
+        length: number of samples (a positive integer).
+        fundamental: the hum's frequency in Hz, positive and below ``rate / 2``.
+        rate: sample rate in Hz.
+        decay: how fast the harmonics fade (a number >= 0; 0 = all equally loud, 1 = as 1/k).
+        rng: a ``numpy.random.Generator``, an integer seed, or None (draws the phases).
+
+    Returns:
+        A float32 array of shape (length,), scaled to an RMS of 1.
+
+    Raises:
+        ValueError: for a bad ``length`` or ``rate``, a ``fundamental`` outside (0, rate / 2),
+            a negative or non-finite ``decay``, or a bad ``rng``.
+    """
+    length = positive_int(length, "length", what="(samples)")
+    rate = positive_int(rate, "rate", what="(samples per second)")
+    for name, value in (("fundamental", fundamental), ("decay", decay)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value!r}.")
+    if not 0 < fundamental < rate / 2:
+        raise ValueError(f"fundamental must lie between 0 and rate / 2 = {rate / 2} Hz, got {fundamental}.")
+    if decay < 0:
+        raise ValueError(f"decay must be >= 0 (0: all harmonics equally loud), got {decay}.")
+    generator = _generator(rng)
+    harmonics = np.arange(1, int(np.ceil(rate / 2 / fundamental)))
+    harmonics = harmonics[harmonics * fundamental < rate / 2]
+    t = np.arange(length) / rate
+    phases = generator.uniform(0, 2 * np.pi, len(harmonics))
+    hum = np.zeros(length)
+    for k, phase in zip(harmonics, phases):
+        hum += np.sin(2 * np.pi * k * fundamental * t + phase) / k**decay
+    return (hum / np.sqrt(np.mean(hum**2))).astype(np.float32)
