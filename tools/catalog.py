@@ -72,19 +72,21 @@ NOTEBOOKS = [
         "03_deep_autoencoder",
         "The deep autoencoder",
         "A dense deep autoencoder trained by backpropagation; MSE versus binary cross-entropy; "
-        "overfitting a small training set and what weight decay, sparsity and dropout do to the gap; "
+        "overfitting a small training set and weight decay; an overcomplete autoencoder that copies anything, "
+        "and denoising, L1 and contractive penalties that keep it good on digits and insensitive off them; "
         "code size against PCA.",
         (
             ("test_mse_code32", "test MSE of the deep autoencoder, code 32"),
             ("pca_mse_code32", "test MSE of PCA, 32 components"),
-            ("sparsity_zero_fraction_l1", "fraction of zero code units with an L1 penalty"),
+            ("over_contractive_jacobian_encoder", "encoder Jacobian norm, overcomplete AE with a contractive penalty"),
         ),
     ),
     Notebook(
         "04_convolutional_autoencoder",
         "The deep convolutional autoencoder",
         "Conv + LeakyReLU + BatchNorm encoder, dense bottleneck, transposed-conv decoder; "
-        "against PCA and the dense autoencoder at code sizes 32 and 2; the 2-D latent space.",
+        "against PCA and the dense autoencoder at code sizes 32 and 2; the 2-D latent space and its gaps; "
+        "what the code is for: a classifier from 10 labels per digit on the code, on PCA and on pixels.",
         (
             ("test_mse_code32", "test MSE of the convolutional autoencoder, code 32"),
             ("mse_code32_over_pca", "its test MSE / PCA's, code 32"),
@@ -106,7 +108,7 @@ NOTEBOOKS = [
         "06_denoising_images",
         "Denoising images",
         "A convolutional denoising autoencoder trained on noisy -> clean MNIST pairs at three noise levels, "
-        "against a Gaussian blur, a median filter (also with black and white levels that remove the clipping haze) and a PCA projection tuned on held-out images, by PSNR and SSIM.",
+        "against a Gaussian blur, a median filter and a PCA projection tuned on held-out images, by PSNR and SSIM.",
         (
             ("psnr_ae_nf04", "PSNR of the denoising autoencoder, noise factor 0.4 (dB)"),
             ("psnr_best_baseline_nf04", "PSNR of the best classical baseline, noise factor 0.4 (dB)"),
@@ -116,9 +118,8 @@ NOTEBOOKS = [
     Notebook(
         "07_denoising_speech",
         "Denoising spoken digits",
-        "Noise added to spoken digits at exact SNRs; a convolutional autoencoder trained on a family of noises (white, "
-        "coloured, babble, mixtures) and tested also on hum, a kind it never heard, predicts a mask on log-magnitude "
-        "spectrograms; against spectral subtraction, a Wiener filter, noisereduce and the "
+        "Noise added to spoken digits at exact SNRs (white and babble); a convolutional autoencoder on log-magnitude "
+        "spectrograms that predicts a mask, against spectral subtraction, a Wiener filter, noisereduce and the "
         "oracle mask, by SI-SDR, STOI and PESQ, with audio players.",
         (
             ("si_sdr_ae_5db", "SI-SDR of the autoencoder, 5 dB input (dB)"),
@@ -130,7 +131,8 @@ NOTEBOOKS = [
         "08_anomaly_detection",
         "Anomaly detection with autoencoders",
         "Reconstruction error as an anomaly score on the one-class MNIST protocol (AUROC per digit) against PCA, "
-        "an Isolation Forest and a one-class SVM; a threshold from normal data only; damaged speech recordings found.",
+        "an Isolation Forest and a one-class SVM; a threshold from normal data only; damaged speech recordings found, "
+        "against one-line signal-processing detectors, and a damage no detector was designed for.",
         (
             ("mean_auroc", "mean AUROC of the autoencoder over the one-class MNIST tasks"),
             ("mean_auroc_pca", "mean AUROC of PCA on the same tasks"),

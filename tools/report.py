@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 from tools.catalog import BACKENDS, NOTEBOOKS, stems
@@ -185,7 +186,9 @@ def record_backends() -> dict:
     """The recorded quick runs, updated with those found in build/quick-<backend>/ (not written).
 
     A notebook of the catalog with no results file in a backend's run folder counts as failed in
-    that run (``run`` writes a results file only when the notebook reached its last cell).
+    that run (``run`` writes a results file only when the notebook reached its last cell) when the
+    folder holds every notebook; a run of some notebooks only (``run --quick --backend jax 09``)
+    updates those and keeps the earlier records of the others.
     """
     record = recorded_quick_runs()
     for backend in BACKENDS:
@@ -200,6 +203,8 @@ def record_backends() -> dict:
         if not runs:
             continue
         any_run = next(iter(runs.values()))
+        earlier = record.get(backend, {}).get("notebooks", {})
+        partial = len(runs) < len(stems())
         record[backend] = {
             "device": any_run.get("device"),
             "machine": any_run.get("machine"),
@@ -213,6 +218,8 @@ def record_backends() -> dict:
                         "metrics": runs[stem]["metrics"],
                     }
                     if stem in runs
+                    else earlier[stem]
+                    if partial and stem in earlier
                     else {"passed": False}
                 )
                 for stem in stems()
@@ -221,8 +228,30 @@ def record_backends() -> dict:
     return record
 
 
+def last_change(stem: str) -> str | None:
+    """UTC time (ISO 8601, ``Z``) of the last commit that changed notebooks/<stem>.ipynb; None without git."""
+    try:
+        out = subprocess.run(
+            ["git", "log", "-1", "--format=%ct", "--", f"notebooks/{stem}.ipynb"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if not out:
+        return None
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(int(out), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def backend_table(record: dict) -> str:
-    """Markdown: notebook x backend (quick-mode pass and wall time), and the full-mode key metric."""
+    """Markdown: notebook x backend (quick-mode pass and wall time), and the full-mode key metric.
+
+    A run recorded before the notebook's last commit is marked "(earlier version)": it ran code that
+    has changed since."""
     lines = [
         "| notebook | "
         + " | ".join(f"{b}, quick" for b in BACKENDS)
@@ -234,11 +263,15 @@ def backend_table(record: dict) -> str:
     for nb in NOTEBOOKS:
         metric = nb.key_metric
         cells, quick = [], []
+        changed = last_change(nb.stem)
         for backend in BACKENDS:
             run = record.get(backend, {}).get("notebooks", {}).get(nb.stem)
-            cells.append(
+            cell = (
                 "not run" if run is None else f"passed, {run['wall_seconds']:.0f} s" if run["passed"] else "**FAILED**"
             )
+            if run and changed and run.get("written_at") and run["written_at"] < changed:
+                cell += " (earlier version)"
+            cells.append(cell)
             metrics = (run or {}).get("metrics", {})
             quick.append(fmt_number(metrics[metric]) if metric in metrics else "—")
         rec = load_record(nb.stem)
