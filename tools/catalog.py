@@ -85,8 +85,7 @@ NOTEBOOKS = [
         "04_convolutional_autoencoder",
         "The deep convolutional autoencoder",
         "Conv + LeakyReLU + BatchNorm encoder, dense bottleneck, transposed-conv decoder; "
-        "against PCA and the dense autoencoder at code sizes 32 and 2; the 2-D latent space and its gaps; "
-        "what the code is for: a classifier from 10 labels per digit on the code, on PCA and on pixels.",
+        "against PCA and the dense autoencoder at code sizes 32 and 2; the 2-D latent space.",
         (
             ("test_mse_code32", "test MSE of the convolutional autoencoder, code 32"),
             ("mse_code32_over_pca", "its test MSE / PCA's, code 32"),
