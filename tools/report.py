@@ -16,6 +16,7 @@ NumPy, SciPy and Matplotlib.)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -242,8 +243,6 @@ def last_change(stem: str) -> str | None:
         return None
     if not out:
         return None
-    import datetime as dt
-
     return dt.datetime.fromtimestamp(int(out), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -52,6 +52,15 @@ def _signal(x, name: str, min_length: int = 1) -> np.ndarray:
     return arr
 
 
+def _generator(rng) -> np.random.Generator:
+    """``rng`` as a ``numpy.random.Generator`` (a Generator, an integer seed, or None for a fresh one)."""
+    if rng is None or isinstance(rng, np.random.Generator):
+        return np.random.default_rng(rng)
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise ValueError(f"rng must be a numpy.random.Generator, an integer seed or None, got {type(rng).__name__}.")
+
+
 def _float_dtype(*arrays: np.ndarray):
     """float32 when every input is float32 (or narrower), else float64."""
     return np.result_type(np.float32, *[a.dtype if np.issubdtype(a.dtype, np.floating) else np.float32 for a in arrays])
@@ -118,11 +127,9 @@ def mix_at_snr(clean, noise, snr_db: float, rng=None, return_noise: bool = False
         raise ValueError(f"snr_db must be a finite number of decibels, got {snr_db!r}.")
     if rng is None:
         random_int = lambda high: int(np.random.randint(high))  # noqa: E731  (legacy global state, seeded by setup)
-    elif isinstance(rng, np.random.Generator) or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
-        generator = np.random.default_rng(rng)
-        random_int = lambda high: int(generator.integers(high))  # noqa: E731
     else:
-        raise ValueError(f"rng must be a numpy.random.Generator, an integer seed or None, got {type(rng).__name__}.")
+        generator = _generator(rng)
+        random_int = lambda high: int(generator.integers(high))  # noqa: E731
 
     n, m = len(clean), len(noise)
     if m >= n:
@@ -354,15 +361,6 @@ def player_table(clips, rate: int = SAMPLE_RATE, row_labels=None, column_labels=
         parts.append("</tr>")
     parts.append("</table>")
     return HTML("".join(parts))
-
-
-def _generator(rng) -> np.random.Generator:
-    """``rng`` as a ``numpy.random.Generator`` (a Generator, an integer seed, or None for a fresh one)."""
-    if rng is None or isinstance(rng, np.random.Generator):
-        return np.random.default_rng(rng)
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise ValueError(f"rng must be a numpy.random.Generator, an integer seed or None, got {type(rng).__name__}.")
 
 
 def coloured_noise(length: int, exponent: float, rng=None) -> np.ndarray:
