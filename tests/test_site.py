@@ -239,6 +239,20 @@ def test_index_in_browser(tab, site, server):
     assert not tab.errors, "\n".join(tab.errors)
 
 
+def test_course_plan_page_in_browser(tab, site, server):
+    """The teachers' course plan: linked from the index, one section per notebook linking its page."""
+    assert 'href="plan.html"' in (site / "index.html").read_text(encoding="utf-8")
+    tab.open(server + "plan.html")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab.page.screenshot(path=str(ARTIFACTS / "site-plan.png"), full_page=True)
+    assert tab.page.locator("h2").count() == len(stems()) + 1  # one per notebook, and the sessions
+    for stem in PAGE_STEMS:
+        assert tab.page.locator(f'a[href="{stem}.html"]').count() >= 1, f"the plan does not link {stem}"
+    assert tab.page.locator("table").count() == len(stems()), "one exercise table per notebook"
+    _assert_links_resolve(tab, site, "plan.html")
+    assert not tab.errors, "\n".join(tab.errors)
+
+
 @pytest.mark.parametrize("stem", PAGE_STEMS)
 def test_notebook_page_in_browser(tab, site, server, stem):
     source = ROOT / "notebooks" / f"{stem}.ipynb"

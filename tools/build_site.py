@@ -205,6 +205,33 @@ def headline_numbers(nb, record: dict) -> list[tuple[str, str, str]]:
     return [(m, label, fmt_number(metrics[m])) for m, label in chosen]
 
 
+def plan_page(rendered: set[str]) -> str:
+    """The course plan for teachers (course/plan.md, tools/course_plan.py) as a page of the site."""
+    from tools import course_plan
+
+    text = re.sub(
+        r"\]\(\.\./notebooks/(\d\d_\w+)\.ipynb\)",
+        lambda m: (
+            f"]({m.group(1)}.html)"
+            if m.group(1) in rendered
+            else f"]({REPO_URL}/blob/main/notebooks/{m.group(1)}.ipynb)"
+        ),
+        course_plan.plan_page(),
+    )
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1.0">',
+            "<title>Course plan · Autoencoders, explained and measured</title>",
+            f"<style>{INDEX_CSS}</style></head><body>",
+            '<p class="meta"><a href="index.html">Index</a></p>',
+            _markdown(text),
+            "</body></html>",
+        ]
+    )
+
+
 def index_page(entries: list[dict], results_dir: Path) -> str:
     e = html.escape
     out = [
@@ -218,6 +245,8 @@ def index_page(entries: list[dict], results_dir: Path) -> str:
         f'<p class="meta">Source: <a href="{e(REPO_URL)}">{e(REPO_URL)}</a>. '
         "Every page is a notebook as committed, executed top to bottom; the numbers below come from "
         f"the results files written by those runs.</p>",
+        '<p class="meta">For teachers: the <a href="plan.html">course plan</a> (what each notebook teaches, '
+        "prerequisites, reading and run times, exercises and self-checks, a split into sessions).</p>",
         '<h2 id="the-notebooks">The notebooks</h2>',
         "<table><thead><tr><th>#</th><th>notebook</th><th>run time, quick mode</th>"
         "<th>run time, full mode</th></tr></thead><tbody>",
@@ -347,6 +376,7 @@ def build(
             entries.append(entry)
         (tmp / "colab-badge.svg").write_text(COLAB_BADGE_SVG, encoding="utf-8")
         (tmp / "index.html").write_text(index_page(entries, results_dir), encoding="utf-8")
+        (tmp / "plan.html").write_text(plan_page(rendered), encoding="utf-8")
         tmp.chmod(0o755)
         # swap in the finished site: the old one is removed only once the new one is complete
         old = None

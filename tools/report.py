@@ -308,14 +308,25 @@ def _write_readme(new: str, text: str, check: bool, what: str, command: str) -> 
 
 
 def update_readme(check: bool = False) -> int:
-    """Rewrite README's index and results tables (or, with check, only say whether they are current)."""
+    """Rewrite README's index, results table and course plan, and course/plan.md (or, with check, only
+    say whether they are current)."""
+    from tools import course_plan
+
     text = README.read_text(encoding="utf-8")
     new = replace_between(text, TABLE_START, TABLE_END, results_table())
     new = new and replace_between(new, INDEX_START, INDEX_END, index_table())
+    new = new and replace_between(new, course_plan.PLAN_START, course_plan.PLAN_END, course_plan.readme_section())
     if new is None:
-        print("README.md lacks the results-table or index-table markers; add them where the tables belong.")
+        print("README.md lacks the results-table, index-table or course-plan markers; add them where they belong.")
         return 1
-    return _write_readme(new, text, check, "results table", "python3 tools/series.py table --readme")
+    plan_current = course_plan.write(check=check)
+    if not plan_current:
+        print(
+            f"{course_plan.PLAN_PAGE.relative_to(ROOT)} "
+            + ("is stale: run python3 tools/series.py table --readme" if check else "updated")
+        )
+    status = _write_readme(new, text, check, "results table", "python3 tools/series.py table --readme")
+    return 1 if check and not plan_current else status
 
 
 def update_backends(check: bool = False) -> int:

@@ -8,6 +8,8 @@
                                                            print the results table (or rewrite/check README's copy)
     python3 tools/series.py backends [--check]             record the quick runs of each backend (build/quick-<backend>/)
                                                            in results/backends/quick_runs.json and README's backend table
+    python3 tools/series.py student [NOTEBOOK ...]         write the student edition (no solutions, self-checks)
+                                                           to build/student/ (tools/student.py)
     python3 tools/series.py site [--notebooks DIR] [--results DIR] [--out DIR]
                                                            render the executed notebooks as a web site (build/site/)
 
@@ -92,6 +94,9 @@ def parser() -> argparse.ArgumentParser:
     backends.add_argument("--check", action="store_true", help="change nothing; exit 1 when README's table is stale")
 
     add_site_arguments(command("site", "render the executed notebooks as a web site"))
+
+    student = command("student", "write the student edition (no solutions, self-checks) to build/student/")
+    student.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="stems or prefixes (default: all)")
     return top
 
 
@@ -124,7 +129,7 @@ def main(argv: list[str]) -> int:
         return 0
     if args.command == "backends":
         return report.update_backends(check=args.check)
-    if args.command in ("run", "regenerate"):
+    if args.command in ("run", "regenerate", "student"):
         try:
             select(args.notebooks)
         except ValueError as exc:  # a NOTEBOOK that names no notebook, or several
@@ -138,6 +143,10 @@ def main(argv: list[str]) -> int:
         return build_site.run(args)
     if args.command == "test":
         return test(args.backend, extra)
+    if args.command == "student":
+        from tools import student
+
+        return student.main(args.notebooks)
     from tools import runner
 
     if args.command == "run":

@@ -12,6 +12,7 @@ Modules, by concern:
     utils.training  -- fit(): Adam with cosine decay and a compact progress line; a throughput meter
     utils.checks    -- argument checks shared by the modules (positive_int)
     utils.models    -- model builders that several notebooks reuse
+    utils.selfcheck -- the self-checks of the student edition's exercises (otter-grader)
 
 Importing ``utils`` does not import Keras: call ``utils.setup()`` first, so that
 TensorFlow's start-up log lines are silenced before TensorFlow loads. The two
@@ -23,7 +24,7 @@ import importlib
 import inspect
 import textwrap
 
-from . import audio, checks, config, data, metrics, plot, results
+from . import audio, checks, config, data, metrics, plot, results, selfcheck
 from .config import ROOT, Settings, setup
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "metrics",
     "plot",
     "results",
+    "selfcheck",
     "training",
     "models",
 ]

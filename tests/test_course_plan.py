@@ -1,0 +1,61 @@
+"""The course plan (tools/course_plan.py): facts read from the notebooks, judgement from course/plan.yaml."""
+
+from __future__ import annotations
+
+import yaml
+
+from tools import course_plan
+from tools.catalog import NOTEBOOKS, stems
+
+
+def _cell(kind: str, text: str) -> dict:
+    return {"cell_type": kind, "source": [text], "metadata": {}}
+
+
+def test_opening_list_and_paths_are_read():
+    cells = [
+        _cell(
+            "markdown",
+            "# T\n\nIn this notebook you will learn to:\n\n* build a thing;\n* measure it, over\n  two lines.\n\n"
+            "**Core path:** sections 1-3. **Deep dive:** section 4.",
+        )
+    ]
+    assert course_plan.learn_to(cells) == ["build a thing", "measure it, over two lines"]
+    assert course_plan.paths(cells) == "**Core path:** sections 1-3. **Deep dive:** section 4."
+
+
+def test_exercises_are_read_without_their_solutions():
+    text = (
+        "## Exercises\n\nIntro.\n\n1. **(easy)** Do A. Then B.\n\n<details><summary>Solution</summary>\n\n"
+        "2. **(hard)** not an exercise\n</details>\n\n2. **(medium, after section 5)** Weigh it by β: the\n"
+        "   β-VAE of Higgins et al. (2017). More.\n\n3. **(open) A title.** Text.\n"
+    )
+    assert course_plan.exercises([_cell("markdown", text)]) == [
+        (1, "easy", "Do A."),
+        (2, "medium", "Weigh it by β: the β-VAE of Higgins et al. (2017)."),
+        (3, "open", "A title."),
+    ]
+
+
+def test_reading_time_counts_prose_and_code():
+    prose = _cell("markdown", " ".join(["word"] * course_plan.WORDS_PER_MINUTE * 7))
+    code = [_cell("code", "x = 1")] * (course_plan.CODE_CELLS_PER_MINUTE * 2)
+    assert course_plan.reading_minutes([prose, *code]) == 10  # 7 + 2 minutes, rounded up to 5
+
+
+def test_every_notebook_is_planned_and_in_exactly_one_session():
+    data = yaml.safe_load(course_plan.PLAN_YAML.read_text(encoding="utf-8"))
+    assert set(data["notebooks"]) == set(stems())
+    sessions = [stem for s in data["sessions"] for stem in s["notebooks"]]
+    assert sorted(sessions) == stems(), "each notebook belongs to exactly one session"
+
+
+def test_plan_page_covers_every_notebook_and_exercise():
+    page = course_plan.plan_page()
+    for nb in NOTEBOOKS:
+        assert f"## {nb.stem[:2]} · {nb.title}" in page
+        facts = course_plan.facts(nb.stem)
+        assert facts["learn"], f"{nb.stem}: no 'you will learn to' list found in its opening cell"
+        assert facts["exercises"], f"{nb.stem}: no exercises found"
+        for number, level, title in facts["exercises"]:
+            assert f"| {number}. {title} | {level} |" in page

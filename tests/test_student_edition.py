@@ -1,0 +1,141 @@
+"""The student edition (``python3 tools/series.py student``, tools/student.py).
+
+Built once for every notebook: no solution survives in it, its lesson cells are the tracked notebook's
+code cells unchanged and in order (nbval executes those in quick mode in this same suite), and every
+self-check has its answer cell and its check cell. Notebook 01's student edition is executed top to
+bottom in quick mode with its answers left blank (the checks then say "wrong" without stopping the
+notebook), and its teacher copy with the answers filled in, where every check must pass.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import nbformat
+import pytest
+
+from tools import student
+from tools.catalog import stems
+from utils import selfcheck
+
+ROOT = student.ROOT
+
+
+@pytest.fixture(scope="module")
+def edition():
+    return {path.stem: nbformat.read(path, as_version=4) for path in student.build([], quiet=True)}
+
+
+def _text(nb) -> str:
+    return "\n".join(cell.source for cell in nb.cells)
+
+
+def _inserted(cell) -> bool:
+    """A code cell that the student edition adds: the grader, an answer cell, a check cell."""
+    source = cell.source
+    return (
+        "otter_answer_cell" in cell.metadata.get("tags", [])
+        or source.startswith("grader.check(")
+        or "utils.selfcheck.grader(" in source
+    )
+
+
+def test_every_notebook_is_in_the_edition(edition):
+    assert sorted(edition) == stems()
+
+
+@pytest.mark.parametrize("stem", stems())
+def test_no_solution_survives(edition, stem):
+    # the prose and the cells the edition adds (a solution may reuse lines of the lesson code, which stays)
+    text = "\n".join(c.source for c in edition[stem].cells if c.cell_type != "code" or _inserted(c))
+    assert "<details" not in text and "Solution</summary>" not in text
+    original = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+    for block in re.findall(r"<details><summary>Solution</summary>(.*?)</details>", _text(original), re.S):
+        for line in block.splitlines():
+            if len(line.strip()) > 25:  # a distinctive line of the folded solution
+                assert line.strip() not in text, f"{stem}: solution text left: {line.strip()!r}"
+    for check in selfcheck.load(stem):
+        for line in check.solution.splitlines():
+            if len(line.strip()) > 25:
+                assert line.strip() not in text, f"{stem} {check.name}: solution line left: {line.strip()!r}"
+
+
+@pytest.mark.parametrize("stem", stems())
+def test_lesson_cells_are_the_tracked_notebooks(edition, stem):
+    original = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+    lesson = [c.source for c in edition[stem].cells if c.cell_type == "code" and not _inserted(c)]
+    assert lesson == [c.source for c in original.cells if c.cell_type == "code"]
+    assert all(not c.get("outputs") for c in edition[stem].cells if c.cell_type == "code"), "outputs are cleared"
+
+
+@pytest.mark.parametrize("stem", stems())
+def test_every_check_has_its_answer_and_check_cell(edition, stem):
+    cells = edition[stem].cells
+    for check in selfcheck.load(stem):
+        at = [i for i, c in enumerate(cells) if c.source == f'grader.check("{check.name}")']
+        assert len(at) == 1, f"{stem}: one check cell for {check.name}"
+        answer = cells[at[0] - 1]
+        assert "otter_answer_cell" in answer.metadata.get("tags", [])
+        assert answer.source.strip() == check.answer.strip()
+        assert any(f"Self-check `{check.name}`" in c.source for c in cells[: at[0]] if c.cell_type == "markdown")
+    grader_cells = [i for i, c in enumerate(cells) if "utils.selfcheck.grader(" in c.source]
+    assert len(grader_cells) == 1 and all(
+        grader_cells[0] < i for i, c in enumerate(cells) if c.source.startswith("grader.check(")
+    )
+
+
+def test_solutions_edition_answers_every_check():
+    for stem in stems():
+        nb = nbformat.read(student.SOLUTIONS / f"{stem}.ipynb", as_version=4)
+        text = _text(nb)
+        for check in selfcheck.load(stem):
+            assert check.solution.splitlines()[-1].strip() in text
+
+
+def test_split_and_strip():
+    header, items = student.split_exercises(
+        student.strip_solutions(
+            "## Exercises\n\nIntro.\n\n1. **(easy)** A.\n\n<details><summary>Solution</summary>\n\n```python\nx = 1\n```\n"
+            "Because.\n</details>\n\n2. **(open)** B,\n   over two lines.\n"
+        )
+    )
+    assert header == "## Exercises\n\nIntro."
+    assert items == [(1, "1. **(easy)** A."), (2, "2. **(open)** B,\n   over two lines.")]
+
+
+def _execute(path, tmp_path):
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    env = dict(os.environ, AE_QUICK="1", AE_RESULTS_DIR=str(tmp_path))
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute(
+        env=env
+    )
+    return nb
+
+
+def _check_outputs(nb) -> dict[str, str]:
+    found = {}
+    for cell in nb.cells:
+        match = re.fullmatch(r'grader\.check\("(\w+)"\)', cell.source)
+        if match:
+            found[match.group(1)] = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+    return found
+
+
+STEM = "01_bottleneck_autoencoder"
+
+
+def test_student_notebook_runs_in_quick_mode_with_blank_answers(edition, tmp_path):
+    results = _check_outputs(_execute(student.OUT / f"{STEM}.ipynb", tmp_path))
+    assert set(results) == {c.name for c in selfcheck.load(STEM)}
+    for name, text in results.items():
+        assert f"{name} results:" in text and "All test cases passed" not in text, text
+
+
+def test_checks_pass_on_the_solutions_in_the_notebook(edition, tmp_path):
+    results = _check_outputs(_execute(student.SOLUTIONS / f"{STEM}.ipynb", tmp_path))
+    assert set(results) == {c.name for c in selfcheck.load(STEM)}
+    for name, text in results.items():
+        assert f"{name} results: All test cases passed!" in text, text
