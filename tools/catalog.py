@@ -85,7 +85,8 @@ NOTEBOOKS = [
         "04_convolutional_autoencoder",
         "The deep convolutional autoencoder",
         "Conv + LeakyReLU + BatchNorm encoder, dense bottleneck, transposed-conv decoder; "
-        "against PCA and the dense autoencoder at code sizes 32 and 2; the 2-D latent space.",
+        "against PCA and the dense autoencoder at code sizes 32 and 2; the 2-D latent space and its gaps; "
+        "what the code is for: a classifier from 10 labels per digit on the code, on PCA and on pixels.",
         (
             ("test_mse_code32", "test MSE of the convolutional autoencoder, code 32"),
             ("mse_code32_over_pca", "its test MSE / PCA's, code 32"),
@@ -151,6 +152,11 @@ NOTEBOOKS = [
         ),
     ),
 ]
+
+#: Notebooks whose reworked version (course-style prose, no project talk, its self-checks) waits for its
+#: full-mode run: main keeps the previous executed version until then. The tests that only the reworked
+#: version can pass expect to fail on these (strictly, so that an entry is removed once it has landed).
+AWAITING_FULL_RUN = {"05_generation", "06_denoising_images", "07_denoising_speech"}
 
 
 def stems() -> list[str]:

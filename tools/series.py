@@ -13,10 +13,10 @@
     python3 tools/series.py site [--notebooks DIR] [--results DIR] [--out DIR]
                                                            render the executed notebooks as a web site (build/site/)
 
-``run``, ``test``, ``regenerate`` and ``site`` first make sure they run inside the project's
-virtual environment: ``.venv`` beside this repository is created when missing, ``requirements.txt``
-installed when it changed, and the command restarted there (``tools/environment.py``). ``table``
-and ``backends`` need nothing but Python 3.10+.
+Every command but ``table`` without options first makes sure it runs inside the project's virtual
+environment: ``.venv`` beside this repository is created when missing, ``requirements.txt`` installed
+when it changed, and the command restarted there (``tools/environment.py``). ``table`` alone, which
+prints a results table, needs nothing but Python 3.10+.
 
 ``run`` writes its executed copies to ``build/<mode>/executed/``, their results files to
 ``build/<mode>/results/`` and the kernels' logs to ``build/<mode>/logs/``, and renders them as a web
@@ -122,13 +122,9 @@ def main(argv: list[str]) -> int:
     args, extra = parser().parse_known_args(argv)
     if extra and args.command != "test":
         parser().error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command == "table":
-        if args.readme or args.check:
-            return report.update_readme(check=args.check)
+    if args.command == "table" and not (args.readme or args.check):
         print(report.results_table(args.folder))
         return 0
-    if args.command == "backends":
-        return report.update_backends(check=args.check)
     if args.command in ("run", "regenerate", "student"):
         try:
             select(args.notebooks)
@@ -137,6 +133,10 @@ def main(argv: list[str]) -> int:
     ensure_environment(Path(__file__), argv)
     if getattr(args, "backend", None):
         ensure_backend(args.backend)
+    if args.command == "table":  # README's tables and its course plan (which reads the self-checks)
+        return report.update_readme(check=args.check)
+    if args.command == "backends":
+        return report.update_backends(check=args.check)
     if args.command == "site":
         from tools import build_site
 
