@@ -79,13 +79,14 @@ def reading_minutes(cells: list[dict]) -> int:
 
 
 def exercises(cells: list[dict]) -> list[tuple[int, str, str]]:
-    """(number, difficulty, title or first sentence) of each exercise."""
+    """(number, difficulty, title or first sentence) of each exercise (split as the student edition does)."""
+    from tools.student import split_exercises, strip_solutions
+
     cell = next((c for c in cells if c["cell_type"] == "markdown" and "## Exercises" in _source(c)), None)
     if cell is None:
         return []
-    text = re.sub(r"<details>.*?</details>", "", _source(cell), flags=re.S)
     out = []
-    for item in re.split(r"(?m)^(?=\d+\. )", text)[1:]:
+    for _, item in split_exercises(strip_solutions(_source(cell)))[1]:
         match = EXERCISE.match(re.sub(r"\s+", " ", item).strip())
         if match:
             number, level, title, rest = match.groups()
