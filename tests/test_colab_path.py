@@ -41,7 +41,15 @@ NEVER_INSTALL = {
     "numpy",
 }
 # Packages a Colab runtime already has (and that requirements-colab.txt need not list).
-COLAB_PREINSTALLED = NEVER_INSTALL | {"scipy", "scikit-learn", "scikit-image", "matplotlib", "librosa", "tqdm", "pyyaml"}
+COLAB_PREINSTALLED = NEVER_INSTALL | {
+    "scipy",
+    "scikit-learn",
+    "scikit-image",
+    "matplotlib",
+    "librosa",
+    "tqdm",
+    "pyyaml",
+}
 # requirements.txt entries that run the notebooks locally and are not needed inside one.
 TOOLING = {
     "jupyter",
