@@ -1,11 +1,13 @@
-"""The web site of the series (tools/build_site.py), checked in a real browser.
+"""The web site of the series (tools/build_site.py: Sphinx, myst-nb, sphinx-book-theme), checked in a real browser.
 
 The site is built from the committed notebooks into a temporary folder, served over HTTP on
 localhost, and loaded page by page in headless Chromium driven by Playwright: every image must
 have decoded (natural width > 0), nothing may be logged as an error, nothing may be fetched from
 another site, the navigation lines must lead to the right pages, every local link must resolve,
-and notebooks with audio outputs must show as many audio players, each with a playable clip.
-A screenshot of the index is kept in build/test-artifacts/ (ignored by git).
+notebooks with audio outputs must show as many audio players, each with a playable clip, the
+download button must give the notebook as committed, and the search must find a notebook.
+Screenshots of the index, the course plan and a search are kept in build/test-artifacts/ (ignored
+by git).
 
 Needs the ``playwright`` Python package (requirements.txt) and a Chromium, found by
 ``tools/browser.py``: ``AE_CHROMIUM``, a system Chromium, or Playwright's own download
@@ -30,7 +32,7 @@ import pytest
 
 from tools import browser as browsers
 from tools import build_site
-from tools.catalog import NOTEBOOKS, stems
+from tools.catalog import NOTEBOOKS, github_path, stems
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "build" / "test-artifacts"
@@ -72,9 +74,17 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):  # a browser that moved on before a file was sent: fine
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @pytest.fixture(scope="module")
 def server(site):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    httpd = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
@@ -116,8 +126,13 @@ class Tab:
         self.page = self.context.new_page()
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"failed to load {r.url}: {r.failure}"))
+        self.page.on("requestfailed", self._failed)
         self.page.route("**/*", self._only_local)
+
+    def _failed(self, request):
+        # the browser fetches the icon after the page has loaded, and drops that fetch when a test moves on
+        if not (request.url.endswith("/favicon.svg") and request.failure == "net::ERR_ABORTED"):
+            self.errors.append(f"failed to load {request.url}: {request.failure}")
 
     def _only_local(self, route):
         url = route.request.url
@@ -188,24 +203,32 @@ def _assert_links_resolve(tab: Tab, site: Path, where: str) -> None:
 # ----------------------------------------------------------------------------- tests
 
 
+def _page(stem: str) -> str:
+    return f"notebooks/{stem}.html"
+
+
 def test_site_lists_every_notebook(site):
     index = (site / "index.html").read_text(encoding="utf-8")
-    for stem in stems():
-        assert f'id="{stem}"' in index, f"the index has no entry for {stem}"
-        if stem in PAGE_STEMS:
-            assert (site / f"{stem}.html").is_file()
-            assert f'href="{stem}.html"' in index
+    for stem in PAGE_STEMS:
+        assert (site / _page(stem)).is_file()
+        assert f'href="{_page(stem)}"' in index, f"the index does not link {stem}"
+    for nb in NOTEBOOKS:
+        assert nb.title in index, f"the index has no entry for {nb.stem}"
     # the headline numbers come from the results files, formatted like the README table
     for nb in NOTEBOOKS:
         record = ROOT / "results" / f"{nb.stem}.json"
         if nb.stem in PAGE_STEMS and record.exists():
             metrics = json.loads(record.read_text(encoding="utf-8"))["metrics"]
+            section = index.split(f"<h3>{nb.number} · ", 1)[1].split("</table>", 1)[0]
             for metric, _, value in build_site.headline_numbers(nb, {"metrics": metrics}):
-                assert f'title="{metric}">{value}<' in index, f"{nb.stem}: headline {metric} missing from the index"
-    # and the full results table, every metric of every results file
+                assert f'<td class="text-right"><p>{value}</p></td>' in section, (
+                    f"{nb.stem}: headline {metric} ({value}) missing from its entry on the index"
+                )
+    # and the full results table, every metric of every results file, on its own page
+    results = (site / "results.html").read_text(encoding="utf-8")
     for record in sorted((ROOT / "results").glob("*.json")):
         for metric in json.loads(record.read_text(encoding="utf-8"))["metrics"]:
-            assert f"<code>{metric}</code>" in index, f"{metric} of {record.name} missing from the index's table"
+            assert f'<span class="pre">{metric}</span>' in results, f"{metric} of {record.name} missing from results"
 
 
 def test_headline_metrics_exist():
@@ -227,77 +250,104 @@ def test_index_in_browser(tab, site, server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     tab.page.screenshot(path=str(ARTIFACTS / "site-index.png"), full_page=True)
     _assert_images_rendered(tab, "index.html")
-    # one link per notebook page; every slide idea links to a heading of its page
+    # the sidebar lists every notebook page, the course plan and the results, in order
+    sidebar = tab.page.locator("nav.bd-docs-nav a.reference.internal")
+    hrefs = [h.split("#")[0] for h in sidebar.evaluate_all("links => links.map(a => a.getAttribute('href'))")]
+    assert hrefs[-len(PAGE_STEMS) - 2 :] == [_page(s) for s in PAGE_STEMS] + ["course/plan.html", "results.html"]
+    # every slide idea on the index links to a section of its notebook's page
     for stem in PAGE_STEMS:
-        assert tab.page.locator(f'section[id="{stem}"] h3 a[href="{stem}.html"]').count() == 1
+        assert tab.page.locator(f'article a[href^="{_page(stem)}#"]').count() >= 1, f"no section of {stem} linked"
     _assert_links_resolve(tab, site, "index.html")
     # following a notebook's link from the index lands on its page
     first = PAGE_STEMS[0]
-    tab.page.locator(f'section[id="{first}"] h3 a').click()
+    tab.page.locator(f'article table a[href="{_page(first)}"]').click()
     tab.page.wait_for_load_state("load")
-    assert tab.page.url == server + f"{first}.html"
+    assert tab.page.url == server + _page(first)
+    assert not tab.errors, "\n".join(tab.errors)
+
+
+def test_search_finds_a_notebook(tab, server):
+    """The site's search (Sphinx's index, loaded from the site itself) finds the notebook of a term."""
+    tab.open(server + "search.html?q=Griffin-Lim")
+    results = tab.page.locator("#search-results ul.search li a")
+    results.first.wait_for(timeout=15_000)
+    found = results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert any(h.startswith(_page("09_generating_speech")) for h in found), found
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab.page.screenshot(path=str(ARTIFACTS / "site-search.png"))
     assert not tab.errors, "\n".join(tab.errors)
 
 
 def test_course_plan_page_in_browser(tab, site, server):
     """The teachers' course plan: linked from the index, one section per notebook linking its page."""
-    assert 'href="plan.html"' in (site / "index.html").read_text(encoding="utf-8")
-    tab.open(server + "plan.html")
+    assert 'href="course/plan.html"' in (site / "index.html").read_text(encoding="utf-8")
+    tab.open(server + "course/plan.html")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     tab.page.screenshot(path=str(ARTIFACTS / "site-plan.png"), full_page=True)
-    assert tab.page.locator("h2").count() == len(stems()) + 1  # one per notebook, and the sessions
+    assert tab.page.locator("article h2").count() == len(stems()) + 1  # one per notebook, and the sessions
     for stem in PAGE_STEMS:
-        assert tab.page.locator(f'a[href="{stem}.html"]').count() >= 1, f"the plan does not link {stem}"
-    assert tab.page.locator("table").count() == len(stems()), "one exercise table per notebook"
-    _assert_links_resolve(tab, site, "plan.html")
+        assert tab.page.locator(f'article a[href^="../{_page(stem)}"]').count() >= 1, f"the plan does not link {stem}"
+    assert tab.page.locator("article table").count() == len(stems()), "one exercise table per notebook"
+    _assert_links_resolve(tab, site, "course/plan.html")
     assert not tab.errors, "\n".join(tab.errors)
+
+
+_PROSE = """() => { const a = document.querySelector('article').cloneNode(true);
+                    a.querySelectorAll('.cell, pre, code').forEach(e => e.remove()); return a.innerText; }"""
 
 
 @pytest.mark.parametrize("stem", PAGE_STEMS)
 def test_notebook_page_in_browser(tab, site, server, stem):
     source = ROOT / "notebooks" / f"{stem}.ipynb"
     i = stems().index(stem)
-    tab.open(server + f"{stem}.html")
+    tab.open(server + _page(stem))
     assert tab.page.title().startswith(stem[:2])
 
-    images = _assert_images_rendered(tab, f"{stem}.html")
-    figures = [im for im in images if im["src"].startswith("data:image/")]
-    assert len(figures) >= _image_outputs(source), f"{stem}.html shows fewer figures than the notebook holds"
+    _assert_images_rendered(tab, _page(stem))
+    figures = tab.page.locator(".cell_output img").count()
+    assert figures >= _image_outputs(source), f"{stem}: the page shows fewer figures than the notebook holds"
 
     n_audio = _audio_outputs(source)
     durations = tab.audio_durations()
-    assert len(durations) == n_audio, f"{stem}.html has {len(durations)} audio players, the notebook {n_audio}"
-    assert all(d > 0 for d in durations), f"{stem}.html: audio clips that do not decode: {durations}"
+    assert len(durations) == n_audio, f"{stem}: the page has {len(durations)} audio players, the notebook {n_audio}"
+    assert all(d > 0 for d in durations), f"{stem}: audio clips that do not decode: {durations}"
 
-    # no formula left for MathJax in the prose: all of them are MathML
-    prose = "\n".join(tab.page.locator(".jp-MarkdownCell").all_inner_texts())
-    assert not re.search(r"\$[^$\n]*\\[a-zA-Z]+", prose), f"{stem}.html: LaTeX left unrendered in the prose"
+    # no formula left as LaTeX in the prose: all of them are MathML
+    prose = tab.page.evaluate(_PROSE)
+    assert not re.search(r"\$[^$\n]*\\[a-zA-Z]+", prose), f"{stem}: LaTeX left unrendered in the prose"
 
-    _assert_links_resolve(tab, site, f"{stem}.html")
+    # the download button gives the notebook as committed; the launch button opens it in Colab
+    download = tab.page.locator("a.btn-download-source-button").get_attribute("href")
+    assert (site / "notebooks" / download).resolve().read_bytes() == source.read_bytes()
+    colab = f"https://colab.research.google.com/github/{github_path(stem)}"
+    assert tab.page.locator(f'a[href="{colab}"]').count() >= 1, f"{stem}: no Colab launch link"
+
+    _assert_links_resolve(tab, site, _page(stem))
 
     # the navigation line at the top: next (or, on the last page, previous) and index
-    nav = tab.page.locator(".jp-MarkdownCell").nth(1)
+    def nav():
+        return tab.page.locator("article p", has=tab.page.get_by_role("link", name="Index", exact=True)).first
+
     if i + 1 < len(NOTEBOOKS):
         target = NOTEBOOKS[i + 1].stem
-        expected = f"{target}.html" if target in PAGE_STEMS else "index.html"
-        nav.get_by_role("link", name=re.compile(r"^\d\d · ")).last.click()
+        expected = _page(target) if target in PAGE_STEMS else "index.html"
+        nav().get_by_role("link", name=re.compile(r"^\d\d · ")).last.click()
     else:
         target = NOTEBOOKS[i - 1].stem
-        expected = f"{target}.html"
-        nav.get_by_role("link", name=re.compile(r"^\d\d · ")).first.click()
+        expected = _page(target)
+        nav().get_by_role("link", name=re.compile(r"^\d\d · ")).first.click()
     tab.page.wait_for_load_state("load")
     assert tab.page.url.split("#")[0] == server + expected, f"{stem}: navigation led to {tab.page.url}"
     tab.page.go_back(wait_until="load")
-    nav = tab.page.locator(".jp-MarkdownCell").nth(1)
-    nav.get_by_role("link", name="Index").click()
+    nav().get_by_role("link", name="Index", exact=True).click()
     tab.page.wait_for_load_state("load")
     assert tab.page.url == server + "index.html#the-notebooks"
     assert not tab.errors, f"{stem}:\n" + "\n".join(tab.errors)
 
 
-def test_audio_players_survive_rendering(browser, tmp_path):
-    """An IPython.display.Audio output becomes a playable <audio> player on a page (whether or not
-    a committed notebook has audio yet)."""
+def test_audio_and_formulas_survive_rendering(browser, tmp_path):
+    """An IPython.display.Audio output becomes a playable <audio> player, a formula MathML (whether or
+    not a committed notebook has audio or formulas)."""
     import numpy as np
     from IPython.display import Audio
 
@@ -307,33 +357,41 @@ def test_audio_players_survive_rendering(browser, tmp_path):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     cell = nbformat.v4.new_code_cell("Audio(tone, rate=8000)", execution_count=1)
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": player, "text/plain": "<Audio>"})]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Audio\n\nA formula $\\sqrt{x^2}$."), cell]
-    page = tmp_path / "audio.html"
-    page.write_text(build_site.render_notebook(nb, "audio"), encoding="utf-8")
-    t = Tab(browser, page.parent.as_uri() + "/")
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Audio\n\nA formula $\\sqrt{x^2}$, and one more:\n\n$$a^2 + b^2$$"),
+        cell,
+    ]
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nbformat.write(nb, notebooks / f"{NOTEBOOKS[0].stem}.ipynb")
+    out = build_site.build(tmp_path / "site", notebooks_dir=notebooks, results_dir=tmp_path, quiet=True)
+    page = out / _page(NOTEBOOKS[0].stem)
+    t = Tab(browser, out.as_uri() + "/")
     try:
         t.open(page.as_uri())
         assert t.audio_durations() == [pytest.approx(1.0, abs=0.01)]
-        assert t.page.locator("math").count() == 1
+        assert t.page.locator("article math").count() == 2
+        assert t.page.locator('article math[display="block"]').count() == 1
         assert not t.errors, "\n".join(t.errors)
     finally:
         t.close()
 
 
-def test_links_between_notebooks_are_rewritten():
+def test_links_are_pointed_at_the_site():
     first, second = NOTEBOOKS[0].stem, NOTEBOOKS[1].stem
-    page = (
-        f'<a href="{second}.ipynb">next</a> <a href="../README.md#the-notebooks">index</a> '
-        f'<a href="{first}.ipynb#part">part</a> <a href="../data/README.md">data</a> '
-        '<a href="#local">here</a> <a href="https://example.org/x.ipynb">out</a>'
+    text = (
+        f"[next]({second}.ipynb) [index](../README.md#the-notebooks) [part]({first}.ipynb#part) "
+        "[data](../data/README.md) [here](#local) [out](https://example.org/x.ipynb) "
+        f"[![Open In Colab]({build_site.COLAB_BADGE_URL})](https://colab.research.google.com/x)"
     )
-    out = build_site.rewrite_links(page, rendered={first})
-    assert f'href="index.html#{second}"' in out  # catalogued, not rendered: its entry on the index
-    assert f'href="{first}.html#part"' in out
-    assert 'href="index.html#the-notebooks"' in out
-    assert f'href="{build_site.REPO_URL}/blob/{build_site.REPO_REF}/data/README.md"' in out
-    assert 'href="#local"' in out and 'href="https://example.org/x.ipynb"' in out
-    assert build_site.rewrite_links(page, rendered=set(stems())).count(".html") == 3
+    staged = {f"notebooks/{first}.ipynb", f"notebooks/{second}.ipynb"}
+    out = build_site.rewrite_links(text, "notebooks", staged)
+    assert f"[next]({second}.ipynb)" in out and f"[part]({first}.ipynb#part)" in out  # Sphinx links the pages
+    assert "[index](../index.md#the-notebooks)" in out
+    assert f"[data]({build_site.REPO_URL}/blob/{build_site.REPO_REF}/data/README.md)" in out
+    assert "[here](#local)" in out and "[out](https://example.org/x.ipynb)" in out
+    assert f"[![Open In Colab](../{build_site.BADGE_FILE})](https://colab.research.google.com/x)" in out
+    assert "[a plan](course/plan.md)" in build_site.rewrite_links("[a plan](course/plan.md)", "", {"course/plan.md"})
 
 
 def test_failed_build_keeps_the_previous_site(tmp_path, monkeypatch):
