@@ -80,9 +80,9 @@ def reading_minutes(cells: list[dict]) -> int:
 
 def exercises(cells: list[dict]) -> list[tuple[int, str, str]]:
     """(number, difficulty, title or first sentence) of each exercise (split as the student edition does)."""
-    from tools.student import split_exercises, strip_solutions
+    from tools.student import is_exercises_cell, split_exercises, strip_solutions
 
-    cell = next((c for c in cells if c["cell_type"] == "markdown" and "## Exercises" in _source(c)), None)
+    cell = next((c for c in cells if is_exercises_cell(c["cell_type"], _source(c))), None)
     if cell is None:
         return []
     out = []

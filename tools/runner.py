@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import re
 import time
@@ -34,6 +36,23 @@ def _kernel_options() -> dict:
         return {}
 
 
+def _when(stamp: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def take_cell_timings(nb) -> list[dict]:
+    """Seconds each executed code cell took, from nbclient's timestamps, which are removed from the notebook
+    (the committed notebooks carry no run-specific metadata)."""
+    out = []
+    for index, cell in enumerate(nb.cells):
+        stamps = cell.metadata.pop("execution", None) if cell.cell_type == "code" else None
+        if stamps and "iopub.execute_input" in stamps and "shell.execute_reply" in stamps:
+            seconds = (_when(stamps["shell.execute_reply"]) - _when(stamps["iopub.execute_input"])).total_seconds()
+            first = next((line for line in cell.source.splitlines() if line.strip()), "")
+            out.append({"cell": index, "seconds": round(seconds, 2), "first_line": first[:100]})
+    return out
+
+
 def execute(
     stem: str,
     out_path: Path,
@@ -48,7 +67,8 @@ def execute(
     stderr goes to log_path. The file is written to a temporary name and renamed, so out_path is
     never half-written. If a cell fails, the partly executed notebook (the error shown where it
     happened, no output below it) goes to failed_path instead (default: out_path), and the error
-    is raised again.
+    is raised again. The seconds each cell took go to ``<log_path stem>.timings.json`` beside the log
+    (where the time goes: per-cell tables for speed work).
     """
     import nbformat
     from nbclient import NotebookClient
@@ -63,7 +83,7 @@ def execute(
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(source.parent)}},
-        record_timing=False,
+        record_timing=True,
     )
     log_path.parent.mkdir(parents=True, exist_ok=True)
     start = time.time()
@@ -75,6 +95,10 @@ def execute(
         target = failed_path or out_path
         raise
     finally:
+        timings = take_cell_timings(nb)
+        log_path.with_suffix(".timings.json").write_text(
+            json.dumps({"notebook": stem, "cells": timings}, indent=1) + "\n", encoding="utf-8"
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".ipynb.part")
         nbformat.write(nb, tmp)

@@ -63,8 +63,12 @@ def split_exercises(text: str) -> tuple[str, list[tuple[int, str]]]:
     return header.rstrip(), [(int(item.split(".", 1)[0]), item.rstrip()) for item in items]
 
 
-def is_exercises_cell(cell) -> bool:
-    return cell.cell_type == "markdown" and re.search(r"(?m)^## Exercises", cell.source) is not None
+EXERCISES_HEADING = re.compile(r"(?m)^## Exercises")
+
+
+def is_exercises_cell(cell_type: str, source: str) -> bool:
+    """Whether a cell is a notebook's Exercises cell (also used by tools/course_plan.py)."""
+    return cell_type == "markdown" and EXERCISES_HEADING.search(source) is not None
 
 
 def _raw(text: str):
@@ -111,7 +115,7 @@ def master_notebook(stem: str):
             cell.outputs, cell.execution_count = [], None
         if cell.cell_type == "markdown":
             cell.source = COLAB_BADGE.sub("", cell.source).replace("](../README.md", "](../../README.md")
-        if not is_exercises_cell(cell):
+        if not is_exercises_cell(cell.cell_type, cell.source):
             cells.append(cell)
             continue
         found = True
