@@ -62,6 +62,10 @@ TOOLING = {
     "nbconvert",
     "latex2mathml",
     "playwright",
+    "sphinx",  # the web site's builder (tools/build_site.py)
+    "myst-nb",
+    "sphinx-book-theme",
+    "pydata-sphinx-theme",
 }
 
 
