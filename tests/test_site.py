@@ -50,6 +50,17 @@ def _audio_outputs(path: Path) -> int:
     )
 
 
+def _stream_outputs(path: Path) -> int:
+    """How many printed-text outputs a notebook holds."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return sum(
+        out["output_type"] == "stream"
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code"
+        for out in cell.get("outputs", [])
+    )
+
+
 def _image_outputs(path: Path) -> int:
     nb = json.loads(path.read_text(encoding="utf-8"))
     return sum(
@@ -306,6 +317,9 @@ def test_notebook_page_in_browser(tab, site, server, stem):
     _assert_images_rendered(tab, _page(stem))
     figures = tab.page.locator(".cell_output img").count()
     assert figures >= _image_outputs(source), f"{stem}: the page shows fewer figures than the notebook holds"
+
+    # printed lines stay in their own blocks, in order between the outputs they label (not merged per cell)
+    assert tab.page.locator(".cell_output .output.stream").count() == _stream_outputs(source)
 
     n_audio = _audio_outputs(source)
     durations = tab.audio_durations()

@@ -28,7 +28,8 @@ extensions = ["myst_nb", "tools.build_site"]  # tools.build_site: the MathML for
 # the notebooks are shown as committed (executed in full mode); Sphinx never runs them
 nb_execution_mode = "off"
 nb_ipywidgets_js = {}  # no widget outputs in the series, and their scripts would come from a CDN
-nb_merge_streams = True
+# printed lines stay where they were printed, between the outputs they label (07's audio players)
+nb_merge_streams = False
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 2  # "#1-the-bottleneck-..." links to numbered sections, as on GitHub
 html_math_renderer = "mathml"
