@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import posixpath
 import re
 import shutil
@@ -265,16 +264,6 @@ def _timings(stem: str, results_dir: Path) -> dict:
     return timings
 
 
-def _staged_notebook(source: Path, staged: set[str]) -> dict:
-    """A notebook's JSON with the links of its Markdown cells pointed at the site."""
-    nb = json.loads(source.read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "markdown":
-            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            cell["source"] = rewrite_links(text, "notebooks", staged)
-    return nb
-
-
 def stage(src: Path, notebooks_dir: Path, results_dir: Path, say=lambda *a: None) -> set[str]:
     """Write the site's Sphinx source folder src; returns the stems of the notebooks given a page."""
     import nbformat
@@ -297,8 +286,10 @@ def stage(src: Path, notebooks_dir: Path, results_dir: Path, say=lambda *a: None
             if not any(c.cell_type == "code" and c.get("outputs") for c in node.cells):
                 entry["note"] = "Shown without outputs: this copy of the notebook has not been executed yet."
             entry["sections"] = slide_ideas(node)
-            staged_nb = _staged_notebook(source, staged)
-            (src / "notebooks" / f"{nb.stem}.ipynb").write_text(json.dumps(staged_nb), encoding="utf-8")
+            for cell in node.cells:  # the links of the prose pointed at the site
+                if cell.cell_type == "markdown":
+                    cell.source = rewrite_links(cell.source, "notebooks", staged)
+            nbformat.write(node, src / "notebooks" / f"{nb.stem}.ipynb")
         timings = _timings(nb.stem, results_dir)
         entry["quick"], entry["full"] = run_time(timings["quick"]), run_time(timings["full"])
         entries.append(entry)
