@@ -14,7 +14,7 @@ import math
 import re
 
 from tools.catalog import NOTEBOOKS
-from tools.report import ROOT, load_record, recorded_quick_run, run_time
+from tools.report import ROOT, load_record, recorded_gpu_run, recorded_quick_run, run_time
 
 PLAN_YAML = ROOT / "course" / "plan.yaml"
 PLAN_PAGE = ROOT / "course" / "plan.md"
@@ -127,9 +127,25 @@ def facts(stem: str) -> dict:
     }
 
 
+def gpu_time(stem: str, gpu: dict | None) -> str:
+    """The recorded GPU run's time for a notebook, in words."""
+    run = (gpu or {}).get("notebooks", {}).get(stem)
+    if run is None:
+        return "GPU: not measured yet."
+    where = f"{gpu['backend']} on {gpu['device']}"
+    if run["status"] != "passed":
+        return f"GPU ({gpu['mode']} mode, {where}): {run['status']}."
+    return f"GPU: {gpu['mode']} mode {run['wall_seconds']} s ({where})."
+
+
 def plan_page() -> str:
     """course/plan.md."""
-    judgement = _judgement()
+    judgement, gpu = _judgement(), recorded_gpu_run()
+    gpu_words = (
+        f"GPU times are those of the recorded run on {gpu['device']} ({gpu['backend']} backend, results/gpu/)"
+        if gpu
+        else "no GPU run has been recorded yet"
+    )
     out = [
         "# Course plan",
         "",
@@ -142,7 +158,7 @@ def plan_page() -> str:
         f"{WORDS_PER_MINUTE} words a minute plus a minute for every {CODE_CELLS_PER_MINUTE} code cells. Run times are",
         "those of the committed full-mode run and of the recorded quick-mode run (TensorFlow), on the machine",
         "named (a full-mode time measured while other work shared the machine is an upper bound: README's",
-        "notebook index says which); no GPU run has been recorded yet. The student edition (`python3 tools/series.py student`) removes",
+        f"notebook index says which); {gpu_words}. The student edition (`python3 tools/series.py student`) removes",
         "the solutions and adds the self-checks listed here.",
         "",
     ]
@@ -158,7 +174,7 @@ def plan_page() -> str:
             f"- **Paths:** {f['paths'].replace('**', '')}",
             f"- **Time to read:** about {f['read']} min.",
             f"- **Time to run on a CPU:** quick mode {f['quick']}, full mode {f['full']}{f['full_machine']}. "
-            "GPU: not measured yet.",
+            + gpu_time(n.stem, gpu),
             f"- **Notebook:** [`notebooks/{n.stem}.ipynb`](../notebooks/{n.stem}.ipynb)",
             "",
             "| exercise | difficulty | self-checks |",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole series in full mode on one GPU, under the JAX (default) or PyTorch backend.
+# The whole series on one GPU, under the JAX (default) or PyTorch backend, inside one time budget.
 #
 # Made for a GPU machine whose Python 3.12 already has a GPU build of JAX or PyTorch (and no
 # TensorFlow), possibly without network: it uses that Python as it is (AE_NO_VENV=1) rather than
@@ -9,23 +9,37 @@
 #   * data/cache/ mnist.npz and fsdd/recordings from a data mirror (never committed: ignored by git)
 # copied along. On a GPU machine with network, `python3 tools/series.py run --backend jax` does the same.
 #
-#   bash tools/gpu_series.sh [jax|torch]          run; logs and results in build/gpu-<backend>/ (and $OUT)
-#   bash tools/gpu_series.sh --fetch-wheels       download the wheels into .whl/ (needs pip and network)
+#   bash tools/gpu_series.sh [jax|torch|tensorflow] [--quick] [NOTEBOOK ...]
+#         run the series (full mode unless --quick; every notebook unless some are named), each in turn,
+#         inside GPU_BUDGET_S seconds in all (default 540, so that one 10-minute command has margin);
+#         a notebook gets at most PER_NOTEBOOK_S (default 300) and what is left of the budget, and
+#         one that no longer fits is "not started". Logs, results files and summary.json/.txt go to
+#         build/gpu-<backend>[-quick]/ (and, when OUT names a folder, to $OUT as one archive).
+#   bash tools/gpu_series.sh test [jax|torch|tensorflow]
+#         the notebooks' quick-mode tests (nbval), as `python3 tools/series.py test notebooks/`
+#   bash tools/gpu_series.sh --fetch-wheels
+#         download the wheels into .whl/ (needs pip and network)
 #
-# Each notebook's results file records the backend and the device (utils.setup reads the GPU's name);
-# wall time per notebook is printed and kept in the results files. Each notebook gets at most 300 s.
-# No web site is rendered (nbconvert is not among the wheels); `series.py site` can render one later.
+# A notebook passes when it ran to its last cell: the web site, which `series.py run` would also
+# render, is skipped here (one line says so; `series.py site` renders it later from the results), so
+# a site problem cannot mark a notebook as failed. PESQ is built from its source archive with the
+# carried build requirements; if that fails, notebook 07 prints one line saying PESQ is unavailable
+# and runs the rest. Each results file records the backend and the device (utils.setup reads the
+# GPU's name). Record a run in README's backend table and the course plan with
+#   python3 tools/series.py backends --gpu build/gpu-jax     (copies it into results/gpu/)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+START_ALL=$(date +%s)
 
-# What the notebooks and the runner need that a JAX or PyTorch GPU image typically lacks (compare with
-# `python3 -m pip list` on the machine), pinned as in requirements.txt where it pins them.
+# What the notebooks, the runner and nbval need that a JAX or PyTorch GPU image typically lacks
+# (compare with `python3 -m pip list` on the machine), pinned as in requirements.txt where it pins them.
 WHEELS="keras==3.15.1 namex optree librosa==0.11.0 soundfile soxr audioread pooch decorator
         pystoi==0.4.1 noisereduce==3.0.3 mlxtend nbclient==0.11.0 nbformat==5.11.1 jupyter_client
         jupyter_core ipykernel ipython traitlets fastjsonschema jsonschema jsonschema-specifications
         referencing rpds-py pyzmq tornado comm debugpy matplotlib-inline nest-asyncio jedi parso
         prompt-toolkit wcwidth pexpect ptyprocess stack-data executing asttokens pure-eval
-        platformdirs decorator ipython-pygments-lexers
+        platformdirs ipython-pygments-lexers
+        pytest==9.2.0 nbval==0.11.0 pluggy iniconfig coverage
         pytest-runner==6.0.1 cython==3.1.8"   # the last two: what pesq's build needs (it has no wheels)
 
 if [[ "${1:-}" == "--fetch-wheels" ]]; then
@@ -37,36 +51,83 @@ if [[ "${1:-}" == "--fetch-wheels" ]]; then
       --platform manylinux2014_x86_64 --platform any -d .whl "$w" || echo "could not fetch $w"
   done
   # pesq has no wheels (a C extension built from its sdist); the GPU machine has a compiler.
-  .venv/bin/python -m pip download -q --no-deps --no-binary=:all: --no-build-isolation -d .whl pesq==0.0.4 \
+  python3 -m pip download -q --no-deps --no-binary=:all: --no-build-isolation -d .whl pesq==0.0.4 \
     || echo "could not fetch pesq"
   du -sh .whl
   exit 0
 fi
 
-BACKEND="${1:-jax}"
-OUTDIR="build/gpu-$BACKEND"
-mkdir -p "$OUTDIR"
+TESTS=0
+if [[ "${1:-}" == "test" ]]; then TESTS=1; shift; fi
+BACKEND=jax
+if [[ "${1:-}" =~ ^(jax|torch|tensorflow)$ ]]; then BACKEND="$1"; shift; fi  # tensorflow: to try it on a CPU
+MODE=full
+if [[ "${1:-}" == "--quick" ]]; then MODE=quick; shift; fi
+NOTEBOOKS=("$@")
+BUDGET="${GPU_BUDGET_S:-540}"
+PER_NOTEBOOK="${PER_NOTEBOOK_S:-300}"
+OUTDIR="build/gpu-$BACKEND$([[ $MODE == quick ]] && echo -quick)"
+rm -rf "$OUTDIR" && mkdir -p "$OUTDIR"
+
+PESQ="installed"
 if [[ -d .whl ]]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
     || { echo "installing the carried wheels failed"; exit 1; }
   export PYTHONPATH=/tmp/site PATH="/tmp/site/bin:$PATH"
-  # pesq is built there from its source archive with the carried Cython; its setup script asks for
+  # nbconvert and the Jupyter tools look for their data (kernel specs, templates) on the Jupyter path,
+  # which a --target install does not extend
+  export JUPYTER_PATH="/tmp/site/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
+  # pesq is built from its source archive with the carried Cython; its setup script asks for
   # pytest-runner, carried too, so that nothing is fetched (PIP_NO_INDEX makes a fetch fail at once)
   PIP_NO_INDEX=1 python3 -m pip install -q --no-index --no-deps --no-build-isolation --target /tmp/site \
-    .whl/pesq-*.tar.gz || echo "pesq did not build: notebook 07 reports PESQ as unavailable"
+    .whl/pesq-*.tar.gz || PESQ="unavailable (did not build)"
 fi
+python3 -c "import pesq" 2>/dev/null || PESQ="unavailable (not installed)"
+echo "pesq: $PESQ"
 export KERAS_BACKEND="$BACKEND" AE_NO_VENV=1 AE_DATA_DIR="${AE_DATA_DIR:-data/cache}"
-python3 -c "import keras, utils; s = utils.setup(); print('ready:', s.backend, s.device)" || exit 1
+DEVICE=$(python3 -c "import utils; print(utils.setup().device)" 2>"$OUTDIR/setup.log" | tail -1)
+[[ -n "$DEVICE" ]] || { echo "Keras or utils did not start; see $OUTDIR/setup.log"; cat "$OUTDIR/setup.log"; exit 1; }
+echo "ready: $BACKEND on $DEVICE, $MODE mode, budget ${BUDGET} s"
 python3 -m ipykernel install --user --name python3 >/dev/null 2>&1 || true
-start_all=$(date +%s)
-for stem in $(python3 -c "from tools.catalog import stems; print(' '.join(stems()))"); do
+
+if [[ $TESTS == 1 ]]; then
+  timeout "$(( BUDGET - ($(date +%s) - START_ALL) ))" python3 tools/series.py test --backend "$BACKEND" notebooks/ \
+    -p no:cacheprovider 2>&1 | tee "$OUTDIR/tests.log"
+  rc=${PIPESTATUS[0]}
+  echo "quick-mode notebook tests (nbval) on $DEVICE: $( ((rc == 0)) && echo passed || ( ((rc == 124)) && echo "stopped at the budget" || echo "FAILED (rc=$rc)") ) in $(( $(date +%s) - START_ALL )) s" | tee "$OUTDIR/summary.txt"
+  [[ -n "${OUT:-}" ]] && cp "$OUTDIR/tests.log" "$OUTDIR/summary.txt" "$OUT/"
+  exit "$rc"
+fi
+
+# the stems of the notebooks named (stems or prefixes such as 01), or of all of them
+STEMS=$(python3 -c "
+import sys
+from tools.catalog import select
+try:
+    print('\n'.join(select(sys.argv[1:])))
+except ValueError as exc:
+    sys.exit(str(exc))" "${NOTEBOOKS[@]}") || exit 2
+mapfile -t NOTEBOOKS <<< "$STEMS"
+QUICK=(); [[ $MODE == quick ]] && QUICK=(--quick)
+: > "$OUTDIR/statuses.tsv"
+for stem in "${NOTEBOOKS[@]}"; do
+  left=$(( BUDGET - ($(date +%s) - START_ALL) - 10 ))
+  limit=$(( left < PER_NOTEBOOK ? left : PER_NOTEBOOK ))
+  if (( limit < 20 )); then
+    printf '%s\tnot started\t0\n' "$stem" >> "$OUTDIR/statuses.tsv"; echo "$stem: not started (budget spent)"; continue
+  fi
   start=$(date +%s)
-  if timeout 300 python3 tools/series.py run --no-site --backend "$BACKEND" "$stem" > "$OUTDIR/$stem.log" 2>&1; then status=passed; else status=FAILED; fi
-  echo "$stem: $status in $(( $(date +%s) - start )) s" | tee -a "$OUTDIR/summary.txt"
+  timeout "$limit" python3 tools/series.py run --no-site "${QUICK[@]}" --backend "$BACKEND" "$stem" > "$OUTDIR/$stem.log" 2>&1
+  rc=$?
+  if (( rc == 0 )); then status=passed; elif (( rc == 124 )); then status="timed out after $limit s"; else status=FAILED; fi
+  printf '%s\t%s\t%s\n' "$stem" "$status" "$(( $(date +%s) - start ))" >> "$OUTDIR/statuses.tsv"
+  echo "$stem: $status in $(( $(date +%s) - start )) s"
 done
-echo "whole series: $(( $(date +%s) - start_all )) s" | tee -a "$OUTDIR/summary.txt"
-cp build/full-"$BACKEND"/results/*.json "$OUTDIR"/ 2>/dev/null || true
+SITE="skipped: this script runs the notebooks only; render the site later with python3 tools/series.py site"
+echo "site: $SITE"
+python3 -m tools.report gpu-summary "$OUTDIR" --results "build/$MODE-$BACKEND/results" --backend "$BACKEND" --device "$DEVICE" --mode "$MODE" \
+  --budget "$BUDGET" --seconds "$(( $(date +%s) - START_ALL ))" --pesq "$PESQ" --site "$SITE" | tee "$OUTDIR/summary.txt"
 # when OUT names a folder, hand the logs and results back there as one archive plus the summary
 if [[ -n "${OUT:-}" ]]; then
-  tar czf "$OUT/gpu-$BACKEND.tgz" -C build "gpu-$BACKEND" && cp "$OUTDIR/summary.txt" "$OUT/"
+  tar czf "$OUT/$(basename "$OUTDIR").tgz" -C build "$(basename "$OUTDIR")" && cp "$OUTDIR/summary.txt" "$OUTDIR/summary.json" "$OUT/"
 fi

@@ -6,8 +6,10 @@
     python3 tools/series.py regenerate [NOTEBOOK ...]      re-execute notebooks in place in full mode (committed outputs)
     python3 tools/series.py table [--readme|--check] [FOLDER]
                                                            print the results table (or rewrite/check README's copy)
-    python3 tools/series.py backends [--check]             record the quick runs of each backend (build/quick-<backend>/)
+    python3 tools/series.py backends [--check] [--gpu FOLDER]
+                                                           record the quick runs of each backend (build/quick-<backend>/)
                                                            in results/backends/quick_runs.json and README's backend table
+                                                           (with --gpu, also a run of tools/gpu_series.sh: results/gpu/)
     python3 tools/series.py student [NOTEBOOK ...]         write the student edition (no solutions, self-checks)
                                                            to build/student/ (tools/student.py)
     python3 tools/series.py site [--notebooks DIR] [--results DIR] [--out DIR]
@@ -92,6 +94,9 @@ def parser() -> argparse.ArgumentParser:
 
     backends = command("backends", "record the quick runs of build/quick-<backend>/ and README's backend table")
     backends.add_argument("--check", action="store_true", help="change nothing; exit 1 when README's table is stale")
+    backends.add_argument(
+        "--gpu", type=Path, metavar="FOLDER", help="also record the GPU run tools/gpu_series.sh wrote in FOLDER"
+    )
 
     add_site_arguments(command("site", "render the executed notebooks as a web site"))
 
@@ -136,7 +141,7 @@ def main(argv: list[str]) -> int:
     if args.command == "table":  # README's tables and its course plan (which reads the self-checks)
         return report.update_readme(check=args.check)
     if args.command == "backends":
-        return report.update_backends(check=args.check)
+        return report.update_backends(check=args.check, gpu=args.gpu)
     if args.command == "site":
         from tools import build_site
 

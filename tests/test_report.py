@@ -1,0 +1,48 @@
+"""README's backend table marks a quick run "(earlier version)" exactly when it ran other code than the
+tracked notebook's (tools/report.py)."""
+
+import json
+
+from tools import report
+from tools.catalog import stems
+
+STEM = stems()[0]
+
+
+def _notebook(code: list[str], prose: str = "Text.", output: str = "1") -> str:
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": prose}] + [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": 1,
+            "source": c,
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": output}],
+        }
+        for c in code
+    ]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_code_hash_sees_code_only():
+    base = report.code_hash(_notebook(["x = 1", "print(x)"]))
+    assert report.code_hash(_notebook(["x = 1", "print(x)"], prose="Other words.", output="2")) == base
+    assert report.code_hash(_notebook(["x = 2", "print(x)"])) != base
+    assert report.code_hash(_notebook(["x = 1"])) != base
+
+
+def test_backend_table_flags_runs_of_other_code(tmp_path):
+    tracked = report.code_hash((report.ROOT / "notebooks" / f"{STEM}.ipynb").read_text(encoding="utf-8"))
+    run = {"passed": True, "wall_seconds": 12.0, "written_at": "2000-01-01T00:00:00Z", "metrics": {}}
+    rows = {}
+    for label, extra in (("same", {"code": tracked}), ("other", {"code": "0" * 16}), ("old", {})):
+        table = report.backend_table({"tensorflow": {"notebooks": {STEM: {**run, **extra}}}})
+        rows[label] = next(line for line in table.splitlines() if line.startswith(f"| {STEM} "))
+    assert "passed, 12 s |" in rows["same"]  # an old run of the same code is current
+    assert "passed, 12 s (earlier version)" in rows["other"]
+    assert "passed, 12 s (earlier version)" in rows["old"]  # no code recorded: older than the last code change
+
+    executed = tmp_path / "executed" / f"{STEM}.ipynb"
+    assert report._code_of_run(executed) == {}
+    executed.parent.mkdir()
+    executed.write_text(_notebook(["x = 1"]))
+    assert report._code_of_run(executed) == {"code": report.code_hash(_notebook(["x = 1"]))}
