@@ -51,7 +51,9 @@ if [[ "${1:-}" == "--fetch-wheels" ]]; then
       --platform manylinux2014_x86_64 --platform any -d .whl "$w" || echo "could not fetch $w"
   done
   # pesq has no wheels (a C extension built from its sdist); the GPU machine has a compiler.
-  python3 -m pip download -q --no-deps --no-binary=:all: --no-build-isolation -d .whl pesq==0.0.4 \
+  # (its metadata step imports NumPy and Cython: the project's .venv has both)
+  "$( [[ -x .venv/bin/python ]] && echo .venv/bin/python || echo python3 )" -m pip download -q --no-deps \
+    --no-binary=:all: --no-build-isolation -d .whl pesq==0.0.4 \
     || echo "could not fetch pesq"
   du -sh .whl
   exit 0
