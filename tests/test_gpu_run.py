@@ -86,8 +86,8 @@ def test_committed_gpu_record_is_whole():
 def test_script_runs_within_its_budget_and_reports_each_notebook(tmp_path):
     """The real script on this CPU, under the current backend (TensorFlow in CI; the script takes any of
     the three, though a GPU machine has only JAX or PyTorch), with a budget that lets no notebook finish:
-    every notebook named gets a line, the summary is written and handed to OUT, and the whole run stops
-    near its budget."""
+    every notebook named gets a line, the summary is written and handed to OUT, the whole run stops near
+    its budget, and no kernel spec is left in the user's home."""
     out = tmp_path / "out"
     out.mkdir()
     python = Path(sys.executable).parent
@@ -97,6 +97,7 @@ def test_script_runs_within_its_budget_and_reports_each_notebook(tmp_path):
         GPU_BUDGET_S="25",
         PER_NOTEBOOK_S="8",
         OUT=str(out),
+        HOME=str(tmp_path / "home"),  # where `ipykernel install --user` would leave a kernel spec behind
     )
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     done = subprocess.run(
@@ -113,6 +114,7 @@ def test_script_runs_within_its_budget_and_reports_each_notebook(tmp_path):
     assert summary["mode"] == "quick" and summary["budget_seconds"] == 25 and summary["total_seconds"] <= 45
     assert all(run["status"] != "passed" for run in summary["notebooks"].values())
     assert "site: skipped" in done.stdout and (out / f"gpu-{backend}-quick.tgz").exists()
+    assert not (tmp_path / "home" / ".local" / "share" / "jupyter").exists(), "a kernel spec left in the user's home"
     bad = subprocess.run(
         ["bash", "tools/gpu_series.sh", backend, "--quick", "0"], cwd=ROOT, env=env, capture_output=True, text=True
     )

@@ -39,6 +39,7 @@ WHEELS="keras==3.15.1 namex optree librosa==0.11.0 soundfile soxr audioread pooc
         referencing rpds-py pyzmq tornado comm debugpy matplotlib-inline nest-asyncio jedi parso
         prompt-toolkit wcwidth pexpect ptyprocess stack-data executing asttokens pure-eval
         platformdirs ipython-pygments-lexers
+        scikit-image==0.26.0 imageio tifffile lazy-loader networkx pillow
         pytest==9.2.0 nbval==0.11.0 pluggy iniconfig coverage
         pytest-runner==6.0.1 cython==3.1.8"   # the last two: what pesq's build needs (it has no wheels)
 
@@ -90,7 +91,13 @@ export KERAS_BACKEND="$BACKEND" AE_NO_VENV=1 AE_DATA_DIR="${AE_DATA_DIR:-data/ca
 DEVICE=$(python3 -c "import utils; print(utils.setup().device)" 2>"$OUTDIR/setup.log" | tail -1)
 [[ -n "$DEVICE" ]] || { echo "Keras or utils did not start; see $OUTDIR/setup.log"; cat "$OUTDIR/setup.log"; exit 1; }
 echo "ready: $BACKEND on $DEVICE, $MODE mode, budget ${BUDGET} s"
-python3 -m ipykernel install --user --name python3 >/dev/null 2>&1 || true
+# a kernel spec for this Python, in a folder of its own put first on the Jupyter path (not the user's
+# folder, where it would outlive the run and send other projects' notebooks to this Python)
+KERNELS=$(mktemp -d)
+trap 'rm -rf "$KERNELS"' EXIT
+python3 -m ipykernel install --prefix "$KERNELS" --name python3 >/dev/null \
+  || { echo "ipykernel could not install a kernel spec for $(command -v python3)"; exit 1; }
+export JUPYTER_PATH="$KERNELS/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 
 if [[ $TESTS == 1 ]]; then
   timeout "$(( BUDGET - ($(date +%s) - START_ALL) ))" python3 tools/series.py test --backend "$BACKEND" notebooks/ \
