@@ -2,12 +2,13 @@
 # The whole series on one GPU, under the JAX (default) or PyTorch backend, inside one time budget.
 #
 # Made for a GPU machine whose Python 3.12 already has a GPU build of JAX or PyTorch (and no
-# TensorFlow), possibly without network: it uses that Python as it is (AE_NO_VENV=1) rather than
-# building .venv. Run it from the repository root there, with
-#   * .whl/       the wheels such a machine lacks (make them on a machine with pip and network:
-#                 bash tools/gpu_series.sh --fetch-wheels)
-#   * data/cache/ mnist.npz and fsdd/recordings from a data mirror (never committed: ignored by git)
-# copied along. On a GPU machine with network, `python3 tools/series.py run --backend jax` does the same.
+# TensorFlow), without network: it uses that Python as it is (AE_NO_VENV=1) rather than building .venv.
+# Prepare it here, with the data mirror named:
+#   AE_DATA_DIR=../shared/data bash tools/gpu_series.sh --pack
+# which downloads the wheels that machine lacks into .whl/, packs the data into data/cache/ (both ignored
+# by git) and checks that the whole travels inside 64 MiB; carry .whl, data/cache/mnist.npz and
+# data/cache/fsdd.tar.xz along, and run it there from the repository root. On a GPU machine with
+# network, `python3 tools/series.py run --backend jax` does the same without any of this.
 #
 #   bash tools/gpu_series.sh [jax|torch|tensorflow] [--quick] [NOTEBOOK ...]
 #         run the series (full mode unless --quick; every notebook unless some are named), each in turn,
@@ -17,8 +18,8 @@
 #         build/gpu-<backend>[-quick]/ (and, when OUT names a folder, to $OUT as one archive).
 #   bash tools/gpu_series.sh test [jax|torch|tensorflow]
 #         the notebooks' quick-mode tests (nbval), as `python3 tools/series.py test notebooks/`
-#   bash tools/gpu_series.sh --fetch-wheels
-#         download the wheels into .whl/ (needs pip and network)
+#   bash tools/gpu_series.sh --pack
+#         download the wheels into .whl/ and pack the data mirror into data/cache/ (needs pip and network)
 #
 # A notebook passes when it ran to its last cell: the web site, which `series.py run` would also
 # render, is skipped here (one line says so; `series.py site` renders it later from the results), so
@@ -31,20 +32,21 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 START_ALL=$(date +%s)
 
-# What the notebooks, the runner and nbval need that a JAX or PyTorch GPU image typically lacks
-# (compare with `python3 -m pip list` on the machine), pinned as in requirements.txt where it pins them.
-WHEELS="keras==3.15.1 namex optree librosa==0.11.0 soundfile soxr audioread pooch decorator
+# What the notebooks, the runner and nbval need that the GPU machines' image lacks (its package list:
+# the device notes of this workplace; it has NumPy, SciPy, scikit-learn, scikit-image, Matplotlib, Numba,
+# Cython, PyYAML, pytest and JAX), pinned as in requirements.txt where it pins them. Left out on purpose,
+# to stay inside the 64 MiB a device call may carry: debugpy and jedi (ipykernel and IPython run without).
+WHEELS="keras==3.15.1 namex optree librosa==0.11.0 soundfile soxr audioread pooch decorator platformdirs
         pystoi==0.4.1 noisereduce==3.0.3 mlxtend nbclient==0.11.0 nbformat==5.11.1 jupyter_client
         jupyter_core ipykernel ipython traitlets fastjsonschema jsonschema jsonschema-specifications
-        referencing rpds-py pyzmq tornado comm debugpy matplotlib-inline nest-asyncio jedi parso
+        referencing rpds-py pyzmq tornado comm matplotlib-inline nest-asyncio
         prompt-toolkit wcwidth pexpect ptyprocess stack-data executing asttokens pure-eval
-        platformdirs ipython-pygments-lexers
-        scikit-image==0.26.0 imageio tifffile lazy-loader networkx pillow
-        pytest==9.2.0 nbval==0.11.0 pluggy iniconfig coverage
-        pytest-runner==6.0.1 cython==3.1.8"   # the last two: what pesq's build needs (it has no wheels)
+        ipython-pygments-lexers nbval==0.11.0 cffi pycparser
+        pytest-runner==6.0.1"   # what pesq's build asks for (pesq has no wheels; Cython is in the image)
+LIMIT_MB=64
 
-if [[ "${1:-}" == "--fetch-wheels" ]]; then
-  mkdir -p .whl
+if [[ "${1:-}" == "--pack" ]]; then
+  mkdir -p .whl data/cache
   grep -qx '/.whl/' .git/info/exclude 2>/dev/null || echo /.whl/ >> .git/info/exclude
   for w in $WHEELS; do
     python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
@@ -56,7 +58,20 @@ if [[ "${1:-}" == "--fetch-wheels" ]]; then
   "$( [[ -x .venv/bin/python ]] && echo .venv/bin/python || echo python3 )" -m pip download -q --no-deps \
     --no-binary=:all: --no-build-isolation -d .whl pesq==0.0.4 \
     || echo "could not fetch pesq"
-  du -sh .whl
+  # the data, from the mirror AE_DATA_DIR names: MNIST as it is, the spoken digits as one xz archive
+  # (half the size of the WAV files), unpacked on the GPU machine
+  if [[ -n "${AE_DATA_DIR:-}" && -f "$AE_DATA_DIR/mnist.npz" && -d "$AE_DATA_DIR/fsdd/recordings" ]]; then
+    cp "$AE_DATA_DIR/mnist.npz" data/cache/mnist.npz
+    [[ -f data/cache/fsdd.tar.xz ]] || tar cJf data/cache/fsdd.tar.xz -C "$AE_DATA_DIR" fsdd/recordings
+  else
+    echo "AE_DATA_DIR names no data mirror (mnist.npz and fsdd/recordings): data/cache/ is not packed"
+  fi
+  tracked=$(git ls-files -z | du -cb --files0-from=- | tail -1 | cut -f1)
+  packed=$(du -cb .whl data/cache/mnist.npz data/cache/fsdd.tar.xz 2>/dev/null | tail -1 | cut -f1)
+  total=$(( (tracked + packed) / 1048576 ))
+  echo "travels: the working tree $(( tracked / 1048576 )) MiB + .whl and data/cache $(( packed / 1048576 )) MiB = $total MiB (limit $LIMIT_MB MiB)"
+  (( total < LIMIT_MB )) || { echo "over the limit: leave out what the image has (see above)"; exit 1; }
+  echo "carry: .whl, data/cache/mnist.npz, data/cache/fsdd.tar.xz"
   exit 0
 fi
 
@@ -82,11 +97,27 @@ if [[ -d .whl ]]; then
   export JUPYTER_PATH="/tmp/site/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
   # pesq is built from its source archive with the carried Cython; its setup script asks for
   # pytest-runner, carried too, so that nothing is fetched (PIP_NO_INDEX makes a fetch fail at once)
-  PIP_NO_INDEX=1 python3 -m pip install -q --no-index --no-deps --no-build-isolation --target /tmp/site \
+  PIP_NO_INDEX=1 python3 -m pip install -q --no-index --no-deps --no-build-isolation --upgrade --target /tmp/site \
     .whl/pesq-*.tar.gz || PESQ="unavailable (did not build)"
 fi
 python3 -c "import pesq" 2>/dev/null || PESQ="unavailable (not installed)"
+# every module the notebooks import, imported once here, so that a missing one is named before any run
+KERAS_BACKEND="$BACKEND" python3 - <<'PY' || exit 1
+import importlib, sys
+needed = "keras librosa soundfile soxr pystoi noisereduce mlxtend sklearn skimage scipy matplotlib numba yaml nbclient ipykernel"
+missing = []
+for name in needed.split():
+    try:
+        importlib.import_module(name)
+    except Exception as exc:  # an ImportError, or a module that fails while loading
+        missing.append(f"{name} ({type(exc).__name__}: {exc})")
+if missing:
+    sys.exit("cannot import: " + "; ".join(missing) + ". Add the wheels to WHEELS in tools/gpu_series.sh.")
+PY
 echo "pesq: $PESQ"
+if [[ -f data/cache/fsdd.tar.xz && ! -d data/cache/fsdd/recordings ]]; then
+  tar xJf data/cache/fsdd.tar.xz -C data/cache || { echo "data/cache/fsdd.tar.xz did not unpack"; exit 1; }
+fi
 export KERAS_BACKEND="$BACKEND" AE_NO_VENV=1 AE_DATA_DIR="${AE_DATA_DIR:-data/cache}"
 DEVICE=$(python3 -c "import utils; print(utils.setup().device)" 2>"$OUTDIR/setup.log" | tail -1)
 [[ -n "$DEVICE" ]] || { echo "Keras or utils did not start; see $OUTDIR/setup.log"; cat "$OUTDIR/setup.log"; exit 1; }
@@ -95,9 +126,9 @@ echo "ready: $BACKEND on $DEVICE, $MODE mode, budget ${BUDGET} s"
 # folder, where it would outlive the run and send other projects' notebooks to this Python)
 KERNELS=$(mktemp -d)
 trap 'rm -rf "$KERNELS"' EXIT
+export JUPYTER_PATH="$KERNELS/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 python3 -m ipykernel install --prefix "$KERNELS" --name python3 >/dev/null \
   || { echo "ipykernel could not install a kernel spec for $(command -v python3)"; exit 1; }
-export JUPYTER_PATH="$KERNELS/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 
 if [[ $TESTS == 1 ]]; then
   timeout "$(( BUDGET - ($(date +%s) - START_ALL) ))" python3 tools/series.py test --backend "$BACKEND" notebooks/ \
