@@ -1,14 +1,16 @@
 """The student edition (``python3 tools/series.py student``, tools/student.py).
 
 Built once for every notebook: no solution survives in it, its lesson cells are the tracked notebook's
-code cells unchanged and in order (nbval executes those in quick mode in this same suite), and every
-self-check has its answer cell and its check cell. Notebook 01's student edition is executed top to
+code cells unchanged and in order (nbval executes those in quick mode in this same suite), the cells it
+adds bind no name the lesson reads after them (so the lesson runs as nbval runs it), and every self-check has its
+answer cell and its check cell. Notebook 01's student edition is executed top to
 bottom in quick mode with its answers left blank (the checks then say "wrong" without stopping the
 notebook), and its teacher copy with the answers filled in, where every check must pass.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 
@@ -69,6 +71,30 @@ def test_lesson_cells_are_the_tracked_notebooks(edition, stem):
     lesson = [c.source for c in edition[stem].cells if c.cell_type == "code" and not _inserted(c)]
     assert lesson == [c.source for c in original.cells if c.cell_type == "code"]
     assert all(not c.get("outputs") for c in edition[stem].cells if c.cell_type == "code"), "outputs are cleared"
+
+
+def _names(source: str, context) -> set[str]:
+    """The names a cell binds (context ast.Store) or reads (ast.Load), its IPython syntax (!pip, %magic)
+    turned into Python first as IPython does."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    code = TransformerManager().transform_cell(source)
+    return {
+        node.id for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Name) and isinstance(node.ctx, context)
+    }
+
+
+@pytest.mark.parametrize("stem", stems())
+def test_inserted_cells_change_nothing_the_lesson_reads(edition, stem):
+    """With the test above, the student runs the code nbval runs in quick mode: the cells the edition adds
+    (grader, blank answers, checks) bind no name that a later lesson cell reads."""
+    later_reads, clashes = set(), []
+    for cell in reversed([c for c in edition[stem].cells if c.cell_type == "code"]):
+        if _inserted(cell):
+            clashes += sorted(_names(cell.source, ast.Store) & later_reads)
+        else:
+            later_reads |= _names(cell.source, ast.Load)
+    assert not clashes, f"{stem}: the student edition's added cells overwrite {clashes}, read by the lesson later"
 
 
 @pytest.mark.parametrize("stem", stems())
