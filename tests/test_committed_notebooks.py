@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tools.catalog import AWAITING_FULL_RUN
-
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 NOISE = re.compile(r"Traceback|Warning|WARNING|[IWE]\d{4} \d\d:\d\d|oneDNN|cuda_|rebuild TensorFlow")
@@ -146,24 +144,7 @@ def test_project_talk_pattern_catches_bookkeeping_and_spares_prose():
         assert not PROJECT_TALK.search(text), text
 
 
-#: Notebooks whose reworked version (without project talk) is not executed yet (tools/catalog.py): the test
-#: is expected to fail on them, and fails if it passes (strict), so that the entry goes once they land.
-NOT_YET_REWORKED = AWAITING_FULL_RUN
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(
-            p,
-            marks=pytest.mark.xfail(
-                p.stem in NOT_YET_REWORKED, reason="reworked version not executed yet", strict=True
-            ),
-        )
-        for p in NOTEBOOKS
-    ],
-    ids=[p.stem for p in NOTEBOOKS],
-)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_no_project_talk(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     found = [

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from tools import course_plan
-from tools.catalog import AWAITING_FULL_RUN, NOTEBOOKS, stems
+from tools.catalog import NOTEBOOKS, stems
 
 
 def _cell(kind: str, text: str) -> dict:
@@ -65,15 +65,6 @@ def test_plan_page_covers_every_notebook_and_exercise(page, nb):
         assert f"| {number}. {title} | {level} |" in page
 
 
-@pytest.mark.parametrize(
-    "nb",
-    [
-        pytest.param(
-            nb, marks=pytest.mark.xfail(nb.stem in AWAITING_FULL_RUN, reason="older opening cell", strict=True)
-        )
-        for nb in NOTEBOOKS
-    ],
-    ids=stems(),
-)
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=stems())
 def test_plan_says_what_students_will_be_able_to_do(nb):
     assert course_plan.facts(nb.stem)["learn"], f"{nb.stem}: no 'you will learn to' list found in its opening cell"

@@ -11,7 +11,7 @@ import ast
 
 import pytest
 
-from tools.catalog import AWAITING_FULL_RUN, stems
+from tools.catalog import stems
 from utils import selfcheck
 
 CHECKS = [(stem, check) for stem in stems() for check in selfcheck.load(stem)]
@@ -32,18 +32,7 @@ def _assigned(code: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize(
-    "stem",
-    [
-        pytest.param(
-            s,
-            marks=pytest.mark.xfail(
-                s in AWAITING_FULL_RUN, reason="its self-checks are written for its reworked version", strict=True
-            ),
-        )
-        for s in stems()
-    ],
-)
+@pytest.mark.parametrize("stem", stems())
 def test_every_notebook_has_two_checks(stem):
     assert len(selfcheck.load(stem)) >= 2, f"{stem}: at least two self-checks expected in {selfcheck.path_of(stem)}"
 
