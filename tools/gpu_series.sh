@@ -95,8 +95,8 @@ if [[ -d .whl ]]; then
   # nbconvert and the Jupyter tools look for their data (kernel specs, templates) on the Jupyter path,
   # which a --target install does not extend
   export JUPYTER_PATH="/tmp/site/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
-  # pesq is built from its source archive with the carried Cython; its setup script asks for
-  # pytest-runner, carried too, so that nothing is fetched (PIP_NO_INDEX makes a fetch fail at once)
+  # pesq is built from its source archive with the image's Cython; its setup script asks for
+  # pytest-runner, carried, so that nothing is fetched (PIP_NO_INDEX makes a fetch fail at once)
   PIP_NO_INDEX=1 python3 -m pip install -q --no-index --no-deps --no-build-isolation --upgrade --target /tmp/site \
     .whl/pesq-*.tar.gz || PESQ="unavailable (did not build)"
 fi
@@ -158,10 +158,10 @@ for stem in "${NOTEBOOKS[@]}"; do
   fi
   start=$(date +%s)
   timeout "$limit" python3 tools/series.py run --no-site "${QUICK[@]}" --backend "$BACKEND" "$stem" > "$OUTDIR/$stem.log" 2>&1
-  rc=$?
+  rc=$? took=$(( $(date +%s) - start ))
   if (( rc == 0 )); then status=passed; elif (( rc == 124 )); then status="timed out after $limit s"; else status=FAILED; fi
-  printf '%s\t%s\t%s\n' "$stem" "$status" "$(( $(date +%s) - start ))" >> "$OUTDIR/statuses.tsv"
-  echo "$stem: $status in $(( $(date +%s) - start )) s"
+  printf '%s\t%s\t%s\n' "$stem" "$status" "$took" >> "$OUTDIR/statuses.tsv"
+  echo "$stem: $status in $took s"
 done
 SITE="skipped: this script runs the notebooks only; render the site later with python3 tools/series.py site"
 echo "site: $SITE"
