@@ -46,3 +46,18 @@ def test_backend_table_flags_runs_of_other_code(tmp_path):
     executed.parent.mkdir()
     executed.write_text(_notebook(["x = 1"]))
     assert report._code_of_run(executed) == {"code": report.code_hash(_notebook(["x = 1"]))}
+
+
+def test_cell_timings_table_shows_the_slowest_cells_and_their_share(tmp_path):
+    cells = [
+        {"cell": 3, "seconds": 1.0, "first_line": "import keras"},
+        {"cell": 9, "seconds": 90.0, "first_line": "history = model.fit(x, x)"},
+        {"cell": 11, "seconds": 9.0, "first_line": "pca = PCA(32).fit(x)"},
+    ]
+    (tmp_path / "01_demo.timings.json").write_text(json.dumps({"notebook": "01_demo", "cells": cells}))
+    table = report.cell_timings_table(tmp_path, top=2).splitlines()
+    assert len(table) == 3
+    assert (
+        table[2]
+        == "| 01_demo | 100 s | 9: `history = model.fit(x, x)` 90 s (90%); 11: `pca = PCA(32).fit(x)` 9 s (9%) |"
+    )

@@ -475,10 +475,34 @@ def update_backends(check: bool = False, gpu: Path | None = None) -> int:
     return update_readme()  # the index shows the quick-mode run times
 
 
+def cell_timings_table(logs: Path, top: int = 3) -> str:
+    """Where each notebook's time goes: a Markdown table from the ``<stem>.timings.json`` files that
+    ``tools/runner.py`` writes beside the kernels' logs (``build/logs/`` for ``regenerate``,
+    ``build/<mode>/logs/`` for ``run``): per notebook, the total of its code cells and its ``top``
+    slowest cells (index, first line, seconds and share of the total)."""
+    rows = [
+        "| notebook | code cells, total | slowest cells (cell index: first line, seconds, share) |",
+        "|---|---|---|",
+    ]
+    for path in sorted(logs.glob("*.timings.json")):
+        data = read_json(path) or {}
+        cells = data.get("cells") or []
+        total = sum(c["seconds"] for c in cells)
+        slowest = sorted(cells, key=lambda c: -c["seconds"])[:top]
+        shown = "; ".join(
+            f"{c['cell']}: `{c['first_line'][:40]}` {c['seconds']:.0f} s ({c['seconds'] / total:.0%})"
+            for c in slowest
+            if total > 0
+        )
+        rows.append(f"| {data.get('notebook', path.stem)} | {total:.0f} s | {shown} |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str]) -> int:
     """``python3 -m tools.report gpu-summary FOLDER --results DIR --backend ... --device ... --mode ...
     --budget S --seconds S --pesq TEXT --site TEXT``: write and print a GPU run's summary (for
-    ``tools/gpu_series.sh``, which has no other Python of its own)."""
+    ``tools/gpu_series.sh``, which has no other Python of its own).
+    ``python3 -m tools.report timings [LOGS] [--top N]``: print :func:`cell_timings_table`."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python3 -m tools.report")
@@ -490,8 +514,13 @@ def main(argv: list[str]) -> int:
         gpu.add_argument(f"--{name}", required=True)
     gpu.add_argument("--budget", dest="budget_seconds", type=int, required=True)
     gpu.add_argument("--seconds", dest="total_seconds", type=int, required=True)
+    timings = sub.add_parser("timings", help="per-cell timing table of a run (where the time goes)")
+    timings.add_argument("logs", type=Path, nargs="?", default=ROOT / "build" / "logs")
+    timings.add_argument("--top", type=int, default=3, help="slowest cells shown per notebook")
     args = vars(parser.parse_args(argv))
-    args.pop("command")
+    if args.pop("command") == "timings":
+        print(cell_timings_table(args["logs"], args["top"]))
+        return 0
     summary = write_gpu_summary(args.pop("folder"), args.pop("results"), **args)
     print("\n".join(gpu_summary_lines(summary)))
     return 0
