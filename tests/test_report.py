@@ -3,6 +3,8 @@ tracked notebook's (tools/report.py)."""
 
 import json
 
+import pytest
+
 from tools import report
 from tools.catalog import stems
 
@@ -61,3 +63,9 @@ def test_cell_timings_table_shows_the_slowest_cells_and_their_share(tmp_path):
         table[2]
         == "| 01_demo | 100 s | 9: `history = model.fit(x, x)` 90 s (90%); 11: `pca = PCA(32).fit(x)` 9 s (9%) |"
     )
+
+
+def test_cell_timings_table_says_what_to_run_when_there_are_no_timings(tmp_path):
+    with pytest.raises(FileNotFoundError, match="regenerate"):
+        report.cell_timings_table(tmp_path)
+    assert report.main(["timings", str(tmp_path)]) == 1

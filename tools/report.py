@@ -484,15 +484,19 @@ def cell_timings_table(logs: Path, top: int = 3) -> str:
         "| notebook | code cells, total | slowest cells (cell index: first line, seconds, share) |",
         "|---|---|---|",
     ]
-    for path in sorted(logs.glob("*.timings.json")):
+    files = sorted(logs.glob("*.timings.json"))
+    if not files:
+        raise FileNotFoundError(
+            f"No timing files (*.timings.json) in {logs}: run `python3 tools/series.py regenerate` (build/logs/) "
+            "or `run` (build/<mode>/logs/) first, or name the folder of the run."
+        )
+    for path in files:
         data = read_json(path) or {}
         cells = data.get("cells") or []
-        total = sum(c["seconds"] for c in cells)
+        total = sum(c["seconds"] for c in cells) or 1.0  # a notebook without code cells: nothing to share
         slowest = sorted(cells, key=lambda c: -c["seconds"])[:top]
         shown = "; ".join(
-            f"{c['cell']}: `{c['first_line'][:40]}` {c['seconds']:.0f} s ({c['seconds'] / total:.0%})"
-            for c in slowest
-            if total > 0
+            f"{c['cell']}: `{c['first_line'][:40]}` {c['seconds']:.0f} s ({c['seconds'] / total:.0%})" for c in slowest
         )
         rows.append(f"| {data.get('notebook', path.stem)} | {total:.0f} s | {shown} |")
     return "\n".join(rows)
@@ -519,7 +523,11 @@ def main(argv: list[str]) -> int:
     timings.add_argument("--top", type=int, default=3, help="slowest cells shown per notebook")
     args = vars(parser.parse_args(argv))
     if args.pop("command") == "timings":
-        print(cell_timings_table(args["logs"], args["top"]))
+        try:
+            print(cell_timings_table(args["logs"], args["top"]))
+        except FileNotFoundError as error:
+            print(error, file=sys.stderr)
+            return 1
         return 0
     summary = write_gpu_summary(args.pop("folder"), args.pop("results"), **args)
     print("\n".join(gpu_summary_lines(summary)))
