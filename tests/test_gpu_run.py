@@ -48,6 +48,8 @@ def test_summary_keeps_statuses_and_only_the_results_of_notebooks_that_passed(tm
     assert sorted(p.name for p in (tmp_path / "run").glob("0*.json")) == [f"{FIRST}.json"]
     last = report.gpu_summary_lines(summary)[-1]
     assert "1 of 3 notebooks passed (full mode, jax on NVIDIA H100 80GB HBM3) in 380 s" in last
+    assert "at a time" not in last  # a run of one notebook at a time (the facts name no parallel)
+    assert "budget 540 s, 3 notebooks at a time" in report.gpu_summary_lines({**summary, "parallel": 3})[-1]
 
 
 def test_recorded_run_feeds_readme_table_and_course_plan(tmp_path, monkeypatch):
@@ -85,16 +87,16 @@ def test_committed_gpu_record_is_whole():
 @pytest.mark.skipif(shutil.which("timeout") is None, reason="the script needs coreutils' timeout")
 def test_script_runs_within_its_budget_and_reports_each_notebook(tmp_path):
     """The real script on this CPU, under the current backend (TensorFlow in CI; the script takes any of
-    the three, though a GPU machine has only JAX or PyTorch), with a budget that lets no notebook finish:
-    every notebook named gets a line, the summary is written and handed to OUT, the whole run stops near
-    its budget, and no kernel spec is left in the user's home."""
+    the three, though a GPU machine has only JAX or PyTorch), with 8 s per notebook, too little to finish:
+    both notebooks start at once, the longer first, every notebook named gets a line, the summary is written
+    and handed to OUT, the whole run stops near its budget, and no kernel spec is left in the user's home."""
     out = tmp_path / "out"
     out.mkdir()
     python = Path(sys.executable).parent
     env = dict(
         os.environ,
         PATH=f"{python}{os.pathsep}{os.environ['PATH']}",  # the script calls python3: this interpreter
-        GPU_BUDGET_S="25",
+        GPU_BUDGET_S="90",  # setting up (imports, the device) takes about 30 s here
         PER_NOTEBOOK_S="8",
         OUT=str(out),
         HOME=str(tmp_path / "home"),  # where `ipykernel install --user` would leave a kernel spec behind
@@ -111,11 +113,24 @@ def test_script_runs_within_its_budget_and_reports_each_notebook(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert list(summary["notebooks"]) == stems()[:2]
-    assert summary["mode"] == "quick" and summary["budget_seconds"] == 25 and summary["total_seconds"] <= 45
+    assert summary["mode"] == "quick" and summary["budget_seconds"] == 90 and summary["total_seconds"] <= 110
     assert all(run["status"] != "passed" for run in summary["notebooks"].values())
+    # three at a time by default: both started at once, the longer (by its committed wall time) first
+    started = [line.split(":")[0] for line in done.stdout.splitlines() if ": started (" in line]
+    longest_first = sorted(stems()[:2], key=lambda stem: -(report.load_record(stem) or {}).get("wall_seconds", 1e9))
+    assert started == longest_first and summary["parallel"] == 2, done.stdout
+    assert all(run["wall_seconds"] <= 12 for run in summary["notebooks"].values()), summary
     assert "site: skipped" in done.stdout and (out / f"gpu-{backend}-quick.tgz").exists()
     assert not (tmp_path / "home" / ".local" / "share" / "jupyter").exists(), "a kernel spec left in the user's home"
     bad = subprocess.run(
         ["bash", "tools/gpu_series.sh", backend, "--quick", "0"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert bad.returncode == 2 and "matches 9 notebooks" in bad.stdout + bad.stderr
+    bad = subprocess.run(
+        ["bash", "tools/gpu_series.sh", backend, "--quick", "01"],
+        cwd=ROOT,
+        env=dict(env, GPU_PARALLEL="two"),
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "GPU_PARALLEL must be a positive whole number" in bad.stdout + bad.stderr

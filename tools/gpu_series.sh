@@ -11,10 +11,12 @@
 # network, `python3 tools/series.py run --backend jax` does the same without any of this.
 #
 #   bash tools/gpu_series.sh [jax|torch|tensorflow] [--quick] [NOTEBOOK ...]
-#         run the series (full mode unless --quick; every notebook unless some are named), each in turn,
-#         inside GPU_BUDGET_S seconds in all (default 540, so that one 10-minute command has margin);
-#         a notebook gets at most PER_NOTEBOOK_S (default 300) and what is left of the budget, and
-#         one that no longer fits is "not started". Logs, results files and summary.json/.txt go to
+#         run the series (full mode unless --quick; every notebook unless some are named) inside
+#         GPU_BUDGET_S seconds in all (default 540, so that one 10-minute command has margin), GPU_PARALLEL
+#         notebooks at a time (default 3; 1 runs them in turn), the longest first (by their committed
+#         results files' wall time); a notebook gets at most PER_NOTEBOOK_S (default: the whole budget
+#         when several run at once, 300 s when they run in turn) and what is left of the budget, and one
+#         that no longer fits is "not started". Logs, results files and summary.json/.txt go to
 #         build/gpu-<backend>[-quick]/ (and, when OUT names a folder, to $OUT as one archive).
 #   bash tools/gpu_series.sh test [jax|torch|tensorflow]
 #         the notebooks' quick-mode tests (nbval), as `python3 tools/series.py test notebooks/`
@@ -23,7 +25,10 @@
 #
 # A notebook passes when it ran to its last cell: the web site, which `series.py run` would also
 # render, is skipped here (one line says so; `series.py site` renders it later from the results), so
-# a site problem cannot mark a notebook as failed. PESQ is built from its source archive with the
+# a site problem cannot mark a notebook as failed. Why several at a time: the notebooks' small networks
+# keep a GPU busy only a fraction of each step (the rest is host work: Python, data, scikit-learn, audio),
+# so notebooks that share it overlap that idle time; each process then allocates GPU memory as it needs
+# it (not JAX's default 75 % at start) and gets its share of the CPU cores for its math libraries. PESQ is built from its source archive with the
 # carried build requirements; if that fails, notebook 07 prints one line saying PESQ is unavailable
 # and runs the rest. Each results file records the backend and the device (utils.setup reads the
 # GPU's name). Record a run in README's backend table and the course plan with
@@ -83,7 +88,9 @@ MODE=full
 if [[ "${1:-}" == "--quick" ]]; then MODE=quick; shift; fi
 NOTEBOOKS=("$@")
 BUDGET="${GPU_BUDGET_S:-540}"
-PER_NOTEBOOK="${PER_NOTEBOOK_S:-300}"
+PARALLEL="${GPU_PARALLEL:-3}"
+[[ "$PARALLEL" =~ ^[1-9][0-9]*$ ]] || { echo "GPU_PARALLEL must be a positive whole number, got '$PARALLEL'"; exit 2; }
+PER_NOTEBOOK="${PER_NOTEBOOK_S:-$( ((PARALLEL > 1)) && echo "$BUDGET" || echo 300)}"
 OUTDIR="build/gpu-$BACKEND$([[ $MODE == quick ]] && echo -quick)"
 rm -rf "$OUTDIR" && mkdir -p "$OUTDIR"
 
@@ -119,9 +126,14 @@ if [[ -f data/cache/fsdd.tar.xz && ! -d data/cache/fsdd/recordings ]]; then
   tar xJf data/cache/fsdd.tar.xz -C data/cache || { echo "data/cache/fsdd.tar.xz did not unpack"; exit 1; }
 fi
 export KERAS_BACKEND="$BACKEND" AE_NO_VENV=1 AE_DATA_DIR="${AE_DATA_DIR:-data/cache}"
+# notebooks that share the GPU: memory taken as needed (JAX, TensorFlow), the CPU cores shared out
+export XLA_PYTHON_CLIENT_PREALLOCATE="${XLA_PYTHON_CLIENT_PREALLOCATE:-false}" TF_FORCE_GPU_ALLOW_GROWTH=true
+THREADS=$(( $(nproc) / PARALLEL )); (( THREADS >= 1 )) || THREADS=1
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$THREADS}" OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-$THREADS}" \
+  MKL_NUM_THREADS="${MKL_NUM_THREADS:-$THREADS}" NUMBA_NUM_THREADS="${NUMBA_NUM_THREADS:-$THREADS}"
 DEVICE=$(python3 -c "import utils; print(utils.setup().device)" 2>"$OUTDIR/setup.log" | tail -1)
 [[ -n "$DEVICE" ]] || { echo "Keras or utils did not start; see $OUTDIR/setup.log"; cat "$OUTDIR/setup.log"; exit 1; }
-echo "ready: $BACKEND on $DEVICE, $MODE mode, budget ${BUDGET} s"
+echo "ready: $BACKEND on $DEVICE, $MODE mode, budget ${BUDGET} s, $PARALLEL notebook(s) at a time"
 # a kernel spec for this Python, in a folder of its own put first on the Jupyter path (not the user's
 # folder, where it would outlive the run and send other projects' notebooks to this Python)
 KERNELS=$(mktemp -d)
@@ -148,25 +160,41 @@ try:
 except ValueError as exc:
     sys.exit(str(exc))" "${NOTEBOOKS[@]}") || exit 2
 mapfile -t NOTEBOOKS <<< "$STEMS"
+# the longest first (committed full-mode wall time on the CPU; a notebook without one counts as long), so
+# that the short ones fill the gaps at the end instead of a long one starting last
+mapfile -t ORDER < <(python3 -c "
+import json, sys
+from pathlib import Path
+def seconds(stem):
+    path = Path('results') / f'{stem}.json'
+    return (json.loads(path.read_text()).get('wall_seconds') or 1e9) if path.exists() else 1e9
+print('\n'.join(sorted(sys.argv[1:], key=lambda stem: -seconds(stem))))" "${NOTEBOOKS[@]}")
 QUICK=(); [[ $MODE == quick ]] && QUICK=(--quick)
-: > "$OUTDIR/statuses.tsv"
-for stem in "${NOTEBOOKS[@]}"; do
-  left=$(( BUDGET - ($(date +%s) - START_ALL) - 10 ))
-  limit=$(( left < PER_NOTEBOOK ? left : PER_NOTEBOOK ))
-  if (( limit < 20 )); then
-    printf '%s\tnot started\t0\n' "$stem" >> "$OUTDIR/statuses.tsv"; echo "$stem: not started (budget spent)"; continue
-  fi
+run_one() {  # stem, seconds allowed: runs it, writes its line of statuses.tsv to <stem>.status
+  local stem=$1 limit=$2 start rc took status
   start=$(date +%s)
   timeout "$limit" python3 tools/series.py run --no-site "${QUICK[@]}" --backend "$BACKEND" "$stem" > "$OUTDIR/$stem.log" 2>&1
   rc=$? took=$(( $(date +%s) - start ))
   if (( rc == 0 )); then status=passed; elif (( rc == 124 )); then status="timed out after $limit s"; else status=FAILED; fi
-  printf '%s\t%s\t%s\n' "$stem" "$status" "$took" >> "$OUTDIR/statuses.tsv"
+  printf '%s\t%s\t%s\n' "$stem" "$status" "$took" > "$OUTDIR/$stem.status"
   echo "$stem: $status in $took s"
+}
+for stem in "${ORDER[@]}"; do
+  while (( $(jobs -rp | wc -l) >= PARALLEL )); do wait -n; done
+  left=$(( BUDGET - ($(date +%s) - START_ALL) - 10 ))
+  limit=$(( left < PER_NOTEBOOK ? left : PER_NOTEBOOK ))
+  if (( left < 20 )); then  # too little left for a start (PER_NOTEBOOK_S may be smaller: the user asked)
+    printf '%s\tnot started\t0\n' "$stem" > "$OUTDIR/$stem.status"; echo "$stem: not started (budget spent)"; continue
+  fi
+  echo "$stem: started ($(( $(date +%s) - START_ALL )) s into the run, at most $limit s)"
+  run_one "$stem" "$limit" &
 done
+wait
+for stem in "${NOTEBOOKS[@]}"; do cat "$OUTDIR/$stem.status"; done > "$OUTDIR/statuses.tsv"  # in the series' order
 SITE="skipped: this script runs the notebooks only; render the site later with python3 tools/series.py site"
 echo "site: $SITE"
 python3 -m tools.report gpu-summary "$OUTDIR" --results "build/$MODE-$BACKEND/results" --backend "$BACKEND" --device "$DEVICE" --mode "$MODE" \
-  --budget "$BUDGET" --seconds "$(( $(date +%s) - START_ALL ))" --pesq "$PESQ" --site "$SITE" | tee "$OUTDIR/summary.txt"
+  --budget "$BUDGET" --parallel "$(( PARALLEL < ${#NOTEBOOKS[@]} ? PARALLEL : ${#NOTEBOOKS[@]} ))" --seconds "$(( $(date +%s) - START_ALL ))" --pesq "$PESQ" --site "$SITE" | tee "$OUTDIR/summary.txt"
 # when OUT names a folder, hand the logs and results back there as one archive plus the summary
 if [[ -n "${OUT:-}" ]]; then
   tar czf "$OUT/$(basename "$OUTDIR").tgz" -C build "$(basename "$OUTDIR")" && cp "$OUTDIR/summary.txt" "$OUTDIR/summary.json" "$OUT/"

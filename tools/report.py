@@ -90,7 +90,7 @@ def write_gpu_summary(folder: Path, results: Path, **facts) -> dict:
     statuses.tsv has a line per notebook: stem, status ("passed", "FAILED", "timed out after N s",
     "not started"), wall seconds. The results files of the notebooks that passed are copied from
     results (the run's ``build/<mode>-<backend>/results/``) into folder; facts (backend, device, mode,
-    budget_seconds, total_seconds, pesq, site) are kept as they are given.
+    budget_seconds, total_seconds, parallel: notebooks run at a time, pesq, site) are kept as they are given.
     """
     folder, notebooks = Path(folder), {}
     for line in (folder / "statuses.tsv").read_text(encoding="utf-8").splitlines():
@@ -112,8 +112,14 @@ def gpu_summary_lines(summary: dict) -> list[str]:
     return lines + [
         f"{summary['passed']} of {len(summary['notebooks'])} notebooks passed ({summary['mode']} mode, "
         f"{summary['backend']} on {summary['device']}) in {summary['total_seconds']} s, "
-        f"budget {summary['budget_seconds']} s; PESQ {summary['pesq']}; site {summary['site']}"
+        f"budget {summary['budget_seconds']} s{_at_a_time(summary)}; PESQ {summary['pesq']}; site {summary['site']}"
     ]
+
+
+def _at_a_time(summary: dict) -> str:
+    """The words for a run of several notebooks at once (their wall times overlap), or nothing."""
+    parallel = summary.get("parallel", 1)
+    return f", {parallel} notebooks at a time (their wall times overlap)" if parallel > 1 else ""
 
 
 def recorded_gpu_run() -> dict | None:
@@ -518,6 +524,7 @@ def main(argv: list[str]) -> int:
         gpu.add_argument(f"--{name}", required=True)
     gpu.add_argument("--budget", dest="budget_seconds", type=int, required=True)
     gpu.add_argument("--seconds", dest="total_seconds", type=int, required=True)
+    gpu.add_argument("--parallel", type=int, default=1, help="notebooks run at a time")
     timings = sub.add_parser("timings", help="per-cell timing table of a run (where the time goes)")
     timings.add_argument("logs", type=Path, nargs="?", default=ROOT / "build" / "logs")
     timings.add_argument("--top", type=int, default=3, help="slowest cells shown per notebook")
