@@ -49,12 +49,13 @@ WHEELS="keras==3.15.1 namex optree librosa==0.11.0 soundfile soxr audioread pooc
         ipython-pygments-lexers nbval==0.11.0 cffi pycparser
         pytest-runner==6.0.1"   # what pesq's build asks for (pesq has no wheels; Cython is in the image)
 LIMIT_MB=64
+WHEEL_PYTHON=3.12  # the Python of the GPU machines' image, which --pack fetches the wheels for
 
 if [[ "${1:-}" == "--pack" ]]; then
   mkdir -p .whl data/cache
   grep -qx '/.whl/' .git/info/exclude 2>/dev/null || echo /.whl/ >> .git/info/exclude
   for w in $WHEELS; do
-    python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+    python3 -m pip download -q --no-deps --only-binary=:all: --python-version "$WHEEL_PYTHON" --implementation cp \
       --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 --platform manylinux_2_17_x86_64 \
       --platform manylinux2014_x86_64 --platform any -d .whl "$w" || echo "could not fetch $w"
   done
@@ -95,7 +96,9 @@ OUTDIR="build/gpu-$BACKEND$([[ $MODE == quick ]] && echo -quick)"
 rm -rf "$OUTDIR" && mkdir -p "$OUTDIR"
 
 PESQ="installed"
-if [[ -d .whl ]]; then
+if [[ -d .whl ]] && ! python3 -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$WHEEL_PYTHON'.split('.'))))"; then
+  echo ".whl/ holds wheels for Python $WHEEL_PYTHON, and python3 here is $(python3 -c 'import sys; print(sys.version.split()[0])'): not installed; the packages this Python has are used"
+elif [[ -d .whl ]]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
     || { echo "installing the carried wheels failed"; exit 1; }
   export PYTHONPATH=/tmp/site PATH="/tmp/site/bin:$PATH"
