@@ -28,9 +28,9 @@
 # a site problem cannot mark a notebook as failed. Why several at a time: the notebooks' small networks
 # keep a GPU busy only a fraction of each step (the rest is host work: Python, data, scikit-learn, audio),
 # so notebooks that share it overlap that idle time; each process then allocates GPU memory as it needs
-# it (not JAX's default 75 % at start) and gets its share of the CPU cores for its math libraries. PESQ is built from its source archive with the
-# carried build requirements; if that fails, notebook 07 prints one line saying PESQ is unavailable
-# and runs the rest. Each results file records the backend and the device (utils.setup reads the
+# it (not JAX's default 75 % at start) and gets its share of the CPU cores for its math libraries.
+# PESQ is built from its source archive with the carried build requirements; if that fails, notebook 07
+# prints one line saying PESQ is unavailable and runs the rest. Each results file records the backend and the device (utils.setup reads the
 # GPU's name). Record a run in README's backend table and the course plan with
 #   python3 tools/series.py backends --gpu build/gpu-jax     (copies it into results/gpu/)
 set -uo pipefail
@@ -96,8 +96,9 @@ OUTDIR="build/gpu-$BACKEND$([[ $MODE == quick ]] && echo -quick)"
 rm -rf "$OUTDIR" && mkdir -p "$OUTDIR"
 
 PESQ="installed"
-if [[ -d .whl ]] && ! python3 -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$WHEEL_PYTHON'.split('.'))))"; then
-  echo ".whl/ holds wheels for Python $WHEEL_PYTHON, and python3 here is $(python3 -c 'import sys; print(sys.version.split()[0])'): not installed; the packages this Python has are used"
+PYTHON_VERSION=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+if [[ -d .whl && "$PYTHON_VERSION" != "$WHEEL_PYTHON" ]]; then
+  echo ".whl/ holds wheels for Python $WHEEL_PYTHON, and python3 here is $PYTHON_VERSION: not installed; the packages this Python has are used"
 elif [[ -d .whl ]]; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
     || { echo "installing the carried wheels failed"; exit 1; }
@@ -166,12 +167,10 @@ mapfile -t NOTEBOOKS <<< "$STEMS"
 # the longest first (committed full-mode wall time on the CPU; a notebook without one counts as long), so
 # that the short ones fill the gaps at the end instead of a long one starting last
 mapfile -t ORDER < <(python3 -c "
-import json, sys
-from pathlib import Path
-def seconds(stem):
-    path = Path('results') / f'{stem}.json'
-    return (json.loads(path.read_text()).get('wall_seconds') or 1e9) if path.exists() else 1e9
-print('\n'.join(sorted(sys.argv[1:], key=lambda stem: -seconds(stem))))" "${NOTEBOOKS[@]}")
+import sys
+from tools.report import load_record
+print('\n'.join(sorted(sys.argv[1:], key=lambda stem: -((load_record(stem) or {}).get('wall_seconds') or 1e9))))" \
+  "${NOTEBOOKS[@]}")
 QUICK=(); [[ $MODE == quick ]] && QUICK=(--quick)
 run_one() {  # stem, seconds allowed: runs it, writes its line of statuses.tsv to <stem>.status
   local stem=$1 limit=$2 start rc took status
