@@ -30,8 +30,8 @@
 # so notebooks that share it overlap that idle time; each process then allocates GPU memory as it needs
 # it (not JAX's default 75 % at start) and gets its share of the CPU cores for its math libraries.
 # PESQ is built from its source archive with the carried build requirements; if that fails, notebook 07
-# prints one line saying PESQ is unavailable and runs the rest. Each results file records the backend and the device (utils.setup reads the
-# GPU's name). Record a run in README's backend table and the course plan with
+# prints one line saying PESQ is unavailable and runs the rest. Each results file records the backend
+# and the device (utils.setup reads the GPU's name). Record a run in README's backend table and the course plan with
 #   python3 tools/series.py backends --gpu build/gpu-jax     (copies it into results/gpu/)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -164,6 +164,7 @@ try:
 except ValueError as exc:
     sys.exit(str(exc))" "${NOTEBOOKS[@]}") || exit 2
 mapfile -t NOTEBOOKS <<< "$STEMS"
+(( PARALLEL <= ${#NOTEBOOKS[@]} )) || PARALLEL=${#NOTEBOOKS[@]}  # never more at a time than notebooks named
 # the longest first (committed full-mode wall time on the CPU; a notebook without one counts as long), so
 # that the short ones fill the gaps at the end instead of a long one starting last
 mapfile -t ORDER < <(python3 -c "
@@ -196,7 +197,7 @@ for stem in "${NOTEBOOKS[@]}"; do cat "$OUTDIR/$stem.status"; done > "$OUTDIR/st
 SITE="skipped: this script runs the notebooks only; render the site later with python3 tools/series.py site"
 echo "site: $SITE"
 python3 -m tools.report gpu-summary "$OUTDIR" --results "build/$MODE-$BACKEND/results" --backend "$BACKEND" --device "$DEVICE" --mode "$MODE" \
-  --budget "$BUDGET" --parallel "$(( PARALLEL < ${#NOTEBOOKS[@]} ? PARALLEL : ${#NOTEBOOKS[@]} ))" --seconds "$(( $(date +%s) - START_ALL ))" --pesq "$PESQ" --site "$SITE" | tee "$OUTDIR/summary.txt"
+  --budget "$BUDGET" --parallel "$PARALLEL" --seconds "$(( $(date +%s) - START_ALL ))" --pesq "$PESQ" --site "$SITE" | tee "$OUTDIR/summary.txt"
 # when OUT names a folder, hand the logs and results back there as one archive plus the summary
 if [[ -n "${OUT:-}" ]]; then
   tar czf "$OUT/$(basename "$OUTDIR").tgz" -C build "$(basename "$OUTDIR")" && cp "$OUTDIR/summary.txt" "$OUTDIR/summary.json" "$OUT/"
