@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 import utils
-from utils import config
-
-ROOT = Path(__file__).resolve().parent.parent
+from utils import config, session
+from utils.config import ROOT
 
 
 @pytest.mark.parametrize(
@@ -36,7 +35,7 @@ def test_data_dir_relative_to_repository(monkeypatch, tmp_path):
 
 
 def test_quiet_native_stderr_swallows_c_level_output(capfd):
-    with config.quiet_native_stderr():
+    with session.quiet_native_stderr():
         os.write(2, b"I0000 00:00:1 port.cc:153] oneDNN custom operations are on\n")
     os.write(2, b"visible again\n")
     err = capfd.readouterr().err
@@ -143,7 +142,7 @@ def test_only_the_retracing_notice_is_dropped():
         None,
         None,
     )
-    assert config._drop_retracing_notice(keep) and not config._drop_retracing_notice(drop)
+    assert session._drop_retracing_notice(keep) and not session._drop_retracing_notice(drop)
 
 
 def test_other_backends_keep_tensorflow_start_up_lines_out_of_stderr():
@@ -162,3 +161,121 @@ def test_other_backends_keep_tensorflow_start_up_lines_out_of_stderr():
     assert run.returncode == 0, run.stderr
     assert "fitted" in run.stdout
     assert "I0000" not in run.stderr and "oneDNN" not in run.stderr, run.stderr
+
+
+# ----------------------------------------------------------------------------- check_environment
+
+
+@pytest.fixture
+def bare_env(monkeypatch):
+    """No AE_* variable, no KERAS_BACKEND or KERAS_HOME: what a newcomer's shell has."""
+    for name in list(os.environ):
+        if name.startswith("AE_") or name in {"KERAS_BACKEND", "KERAS_HOME"}:
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+def test_check_environment_accepts_a_bare_and_a_full_environment(bare_env, tmp_path):
+    assert config.check_environment() == []
+    (tmp_path / "mirror").mkdir()
+    (tmp_path / "chromium").write_text("#!/bin/sh\n")
+    for name, value in {
+        "AE_QUICK": "1",
+        "AE_DATA_DIR": str(tmp_path / "mirror"),
+        "AE_CACHE_DIR": str(tmp_path / "cache-not-yet-made"),
+        "AE_RESULTS_DIR": "build/results",
+        "AE_REQUIRE_BROWSER": "1",
+        "AE_CHROMIUM": str(tmp_path / "chromium"),
+        "AE_NO_VENV": "0",
+        "KERAS_BACKEND": "jax",
+    }.items():
+        bare_env.setenv(name, value)
+    assert config.check_environment() == []
+    assert not (tmp_path / "cache-not-yet-made").exists()  # it only reads
+
+
+def test_check_environment_gives_is_quicks_message(bare_env):
+    bare_env.setenv("AE_QUICK", "maybe")
+    with pytest.raises(ValueError) as info:
+        config.check_environment()
+    assert str(info.value) == (
+        "AE_QUICK='maybe' is not understood: set AE_QUICK=1 for quick mode, or unset it (or AE_QUICK=0) for full mode."
+    )
+
+
+def test_check_environment_gives_data_dirs_message(bare_env, tmp_path):
+    bare_env.setenv("AE_DATA_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(ValueError) as info:
+        config.check_environment()
+    assert str(info.value) == (
+        f"AE_DATA_DIR={str(tmp_path / 'nowhere')!r} points to {tmp_path / 'nowhere'}, which is not a folder. "
+        "Unset AE_DATA_DIR to use the download cache, or point it to a copy of the data mirror (a folder holding "
+        "mnist.npz and fsdd/recordings/)."
+    )
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("AE_CACHE_DIR", "FILE", "AE_CACHE_DIR=.* points to .*, which is a file, not a folder. Unset AE_CACHE_DIR"),
+        ("AE_RESULTS_DIR", "FILE", "AE_RESULTS_DIR=.* which is a file, not a folder"),
+        ("KERAS_HOME", "FILE", "KERAS_HOME=.* which is a file, not a folder. Unset KERAS_HOME to use ~/.keras"),
+        ("AE_REQUIRE_BROWSER", "yes", "AE_REQUIRE_BROWSER='yes' is not understood: set AE_REQUIRE_BROWSER=1 to make"),
+        ("AE_NO_VENV", "true", "AE_NO_VENV='true' is not understood: set AE_NO_VENV=1 to use the current Python"),
+        ("AE_REQUIRE_OLDEST", "on", "AE_REQUIRE_OLDEST='on' is not understood: set AE_REQUIRE_OLDEST=1 to make"),
+        ("AE_CHROMIUM", "/no/such/chromium", "AE_CHROMIUM='/no/such/chromium' is not an existing file"),
+        ("KERAS_BACKEND", "theano", "KERAS_BACKEND='theano' is not a Keras 3 backend: set one of tensorflow, jax"),
+    ],
+)
+def test_check_environment_refuses_each_bad_variable(bare_env, tmp_path, name, value, message):
+    if value == "FILE":
+        (tmp_path / "a-file").write_text("not a folder")
+        value = str(tmp_path / "a-file")
+    bare_env.setenv(name, value)
+    with pytest.raises(ValueError, match=f"^{message}"):
+        config.check_environment()
+
+
+def test_check_environment_lists_every_problem_at_once(bare_env, tmp_path):
+    bare_env.setenv("AE_QUICK", "quick")
+    bare_env.setenv("AE_DATA_DIR", str(tmp_path / "typo"))
+    bare_env.setenv("AE_CHROMIUM", "none")  # fine: no browser tests
+    with pytest.raises(ValueError) as info:
+        config.check_environment()
+    lines = str(info.value).splitlines()
+    assert lines[0] == "2 environment variables need fixing:"
+    assert lines[1].startswith("- AE_QUICK='quick' is not understood") and lines[2].startswith("- AE_DATA_DIR=")
+    assert len(lines) == 3
+
+
+def test_check_environment_names_variables_nothing_reads(bare_env):
+    bare_env.setenv("AE_QUIK", "1")
+    bare_env.setenv("AE_SOMETHING_ELSE", "x")
+    assert config.check_environment() == [
+        "AE_QUIK is set, but nothing in this project reads it (did you mean AE_QUICK?): unset it, or correct its name.",
+        "AE_SOMETHING_ELSE is set, but nothing in this project reads it: unset it, or correct its name.",
+    ]
+
+
+def test_every_ae_variable_read_in_utils_and_tools_is_checked():
+    """AE_VARIABLES lists each AE_* name that utils/ or tools/ reads from the environment, and no other."""
+    read = set()
+    for path in sorted((ROOT / "utils").rglob("*.py")) + sorted((ROOT / "tools").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        read |= set(re.findall(r"(?:environ(?:\.get)?\(|environ\[|getenv\(|_env_path\()\s*[\"'](AE_\w+)[\"']", text))
+        read |= set(re.findall(r"^\w+_ENV\s*=\s*[\"'](AE_\w+)[\"']", text, flags=re.M))
+    assert read <= set(config.AE_VARIABLES), sorted(read - set(config.AE_VARIABLES))
+    assert {"AE_QUICK", "AE_DATA_DIR", "AE_CACHE_DIR", "AE_RESULTS_DIR"} <= read
+
+
+def test_ae_seed_replaces_the_notebooks_seed(monkeypatch, capsys):
+    """AE_SEED runs a notebook on another seed (to check that a claim does not hang on one); a bad value is
+    refused with what to set."""
+    monkeypatch.setenv("AE_SEED", "3")
+    assert config.seed_override() == 3
+    assert utils.setup(seed=42).seed == 3 and "seed 3" in capsys.readouterr().out
+    monkeypatch.setenv("AE_SEED", "three")
+    with pytest.raises(ValueError, match="AE_SEED='three' is not a seed"):
+        config.check_environment()
+    monkeypatch.delenv("AE_SEED")
+    assert config.seed_override() is None and utils.setup(seed=42).seed == 42

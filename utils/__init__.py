@@ -1,8 +1,9 @@
 """Shared helpers for the autoencoder notebooks (small on purpose; the lessons live in the notebooks).
 
 Modules, by concern:
-    utils.config    -- setup(): quick/full mode, seeding, quiet TensorFlow start-up, backend and device;
-                       the one place that reads the AE_* environment variables
+    utils.session   -- setup(): quiet TensorFlow start-up, Keras, seeding, the report of backend, device, mode, data
+    utils.config    -- the run's settings: quick/full mode, seed, data, cache and results folders; the one
+                       place that reads the AE_* environment variables
     utils.data      -- data loaders (mirror content-checked, cache, download, offline fallback), one module
                        per job (fetch, mnist, fsdd, synth), and the download helper
     utils.plot      -- reconstruction grids, 2-D latent scatters, training curves, score histograms
@@ -14,9 +15,10 @@ Modules, by concern:
     utils.models    -- model builders that several notebooks reuse
     utils.selfcheck -- the self-checks of the student edition's exercises (otter-grader)
 
-Importing ``utils`` does not import Keras: call ``utils.setup()`` first, so that
-TensorFlow's start-up log lines are silenced before TensorFlow loads. The two
-modules that need Keras (``training``, ``models``) load on first use.
+Importing ``utils`` imports only the standard library (``utils.config``): every other module loads on
+first use (``utils.plot`` the first time a notebook writes it), so that ``utils.setup()`` silences
+TensorFlow's start-up log lines before anything loads TensorFlow, and the project's tools can read
+``utils.config.ROOT`` before the virtual environment exists.
 """
 
 import ast
@@ -24,8 +26,8 @@ import importlib
 import inspect
 import textwrap
 
-from . import audio, checks, config, data, metrics, plot, results, selfcheck
-from .config import ROOT, Settings, setup
+from . import config
+from .config import ROOT, Settings
 
 __all__ = [
     "ROOT",
@@ -76,7 +78,15 @@ def show_source(function) -> None:
     print("\n".join(lines))
 
 
-_LAZY = {"training", "models"}
+_LAZY = {"audio", "checks", "data", "metrics", "plot", "results", "selfcheck", "session", "training", "models"}
+
+
+def setup(seed: int = 42, backend: str | None = None, quick: bool | None = None) -> Settings:
+    """Prepare a notebook run: quiet TensorFlow, import Keras, seed, report, return settings
+    (:func:`utils.session.setup`, which says more)."""
+    from .session import setup as _setup
+
+    return _setup(seed=seed, backend=backend, quick=quick)
 
 
 def __getattr__(name):

@@ -1,19 +1,21 @@
-"""Run settings shared by every notebook: quick or full mode, seeding, backend and device.
+"""Run settings shared by every notebook: quick or full mode, the seed, the data, cache and results folders.
 
-A notebook calls :func:`setup` once, in its setup cell, before anything imports
-Keras. ``setup`` silences TensorFlow's C++ start-up log lines (which
-``TF_CPP_MIN_LOG_LEVEL`` alone does not catch), imports Keras, seeds every
-random generator, prints one line saying where and how the notebook runs, and
-returns a :class:`Settings` object.
-
-This module is also the one place that reads the project's environment
-variables; every other module calls the function named here:
+This module is the one place that reads the project's environment variables; every other module
+calls the function named here (:func:`utils.setup`, in :mod:`utils.session`, reads them through it):
 
 - ``AE_QUICK``: :func:`is_quick`, quick mode (small data, few epochs);
 - ``AE_DATA_DIR``: :func:`data_dir`, a data mirror: a folder holding ``mnist.npz`` and ``fsdd/recordings/``;
 - ``AE_CACHE_DIR``: :func:`cache_dir`, where the project keeps its downloads;
 - ``AE_RESULTS_DIR``: :func:`results_dir`, where results files are written;
+- ``AE_SEED``: :func:`seed_override`, a seed that replaces the notebooks' own (to check that a result
+  does not hang on one seed);
 - ``KERAS_HOME`` (Keras' own variable): :func:`keras_home`, Keras' MNIST download cache.
+
+:func:`check_environment` validates all of them in one call (and the variables
+that ``tools/`` reads: ``AE_REQUIRE_BROWSER``, ``AE_REQUIRE_OLDEST``, ``AE_CHROMIUM``, ``AE_NO_VENV``), so
+that the series runner can refuse a typo before the first notebook starts.
+This module imports only the standard library, so that the tools can read :data:`ROOT` and validate
+the environment before the project's virtual environment exists.
 
 A relative path in an ``AE_*`` variable is taken relative to the repository
 root, never to the working directory. :func:`display_path` turns a data path
@@ -23,11 +25,8 @@ of them shows an absolute path of this machine.
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
+import difflib
 import os
-import platform
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -39,6 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 _BACKENDS = ("tensorflow", "jax", "torch")
+
+#: Every AE_* variable the project reads: here (utils) or in tools/ (browser tests, the virtual environment).
+AE_VARIABLES = tuple(
+    "AE_QUICK AE_SEED AE_DATA_DIR AE_CACHE_DIR AE_RESULTS_DIR AE_REQUIRE_BROWSER AE_REQUIRE_OLDEST AE_CHROMIUM AE_NO_VENV".split()
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,22 @@ def is_quick(value: str | None = None) -> bool:
     raise ValueError(
         f"AE_QUICK={raw!r} is not understood: set AE_QUICK=1 for quick mode, or unset it (or AE_QUICK=0) for full mode."
     )
+
+
+def seed_override() -> int | None:
+    """The seed ``AE_SEED`` names (it replaces the seed a notebook passes to :func:`utils.setup`), or None if unset.
+
+    For checking that a claim holds on other seeds too: ``AE_SEED=1 python3 -m tools.series run --quick``.
+
+    Raises:
+        ValueError: if ``AE_SEED`` is not a non-negative whole number.
+    """
+    raw = os.environ.get("AE_SEED", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValueError(f"AE_SEED={raw!r} is not a seed: set a whole number such as AE_SEED=1, or unset it.")
+    return int(raw)
 
 
 def _env_path(name: str) -> Path | None:
@@ -184,6 +204,80 @@ def display_path(path: str | os.PathLike) -> str:
     return str(path)
 
 
+def _environment_problems() -> list[str]:
+    """The message for each environment variable the project reads that is set to something it cannot use."""
+    problems = []
+    for check in (is_quick, seed_override, data_dir):
+        try:
+            check()
+        except ValueError as exc:
+            problems.append(str(exc))
+    for name, path, default in (
+        ("AE_CACHE_DIR", _env_path("AE_CACHE_DIR"), "<repo>/data/cache"),
+        ("AE_RESULTS_DIR", _env_path("AE_RESULTS_DIR"), "the default results folder"),
+        ("KERAS_HOME", keras_home() if os.environ.get("KERAS_HOME", "").strip() else None, "~/.keras"),
+    ):
+        if path is not None and path.exists() and not path.is_dir():
+            problems.append(
+                f"{name}={os.environ[name].strip()!r} points to {path}, which is a file, not a folder. "
+                f"Unset {name} to use {default}, or point it to a folder (created if missing)."
+            )
+    for name, meaning in (
+        ("AE_REQUIRE_BROWSER", "make a missing browser fail the web site's browser tests"),
+        ("AE_REQUIRE_OLDEST", "make an oldest-stack environment that cannot be built fail the tests"),
+        ("AE_NO_VENV", "use the current Python as it is instead of .venv"),
+    ):
+        raw = os.environ.get(name, "")
+        if raw.strip() not in {"", "0", "1"}:
+            problems.append(f"{name}={raw!r} is not understood: set {name}=1 to {meaning}, or unset it (or {name}=0).")
+    backend = os.environ.get("KERAS_BACKEND", "").strip()
+    if backend and backend not in _BACKENDS:
+        problems.append(
+            f"KERAS_BACKEND={backend!r} is not a Keras 3 backend: set one of {', '.join(_BACKENDS)}, or unset it."
+        )
+    chromium = os.environ.get("AE_CHROMIUM", "").strip()
+    if chromium and chromium.lower() != "none" and not Path(chromium).expanduser().is_file():
+        problems.append(
+            f"AE_CHROMIUM={chromium!r} is not an existing file: point it to a Chromium executable, "
+            "set AE_CHROMIUM=none to run no browser tests, or unset it to let tools/browser.py look for one."
+        )
+    return problems
+
+
+def check_environment() -> list[str]:
+    """Validate every environment variable the project reads, in one call, before anything runs.
+
+    Checks ``AE_QUICK`` (:func:`is_quick`), ``AE_DATA_DIR`` (:func:`data_dir`: an
+    existing folder), ``AE_CACHE_DIR``, ``AE_RESULTS_DIR`` and ``KERAS_HOME`` (not a
+    file; a missing folder is created when needed), ``KERAS_BACKEND`` (a Keras 3
+    backend), and those that ``tools/`` reads: ``AE_REQUIRE_BROWSER``, ``AE_REQUIRE_OLDEST``, ``AE_NO_VENV``
+    (``1``, ``0`` or unset) and ``AE_CHROMIUM`` (``none`` or an existing file). It reads
+    no data file (:func:`utils.data.check_mirror` says what the mirror holds).
+
+    Returns:
+        One sentence per ``AE_*`` variable that is set but that nothing in the project
+        reads (most likely a typo, e.g. ``AE_QUIK``, named with the closest known
+        variable); [] normally. These are not errors: print them.
+
+    Raises:
+        ValueError: with each wrong variable's message (one: as it is; several: one per
+            line, after a line saying how many).
+    """
+    problems = _environment_problems()
+    if len(problems) > 1:
+        raise ValueError(
+            f"{len(problems)} environment variables need fixing:\n" + "\n".join(f"- {p}" for p in problems)
+        )
+    if problems:
+        raise ValueError(problems[0])
+    notes = []
+    for name in sorted(n for n in os.environ if n.startswith("AE_") and n not in AE_VARIABLES):
+        close = difflib.get_close_matches(name, AE_VARIABLES, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        notes.append(f"{name} is set, but nothing in this project reads it{hint}: unset it, or correct its name.")
+    return notes
+
+
 def describe_data_source() -> str:
     """The words :func:`setup` prints for where the data sets will come from (no path).
 
@@ -193,144 +287,3 @@ def describe_data_source() -> str:
     if data_dir() is not None:
         return "data: the mirror given by AE_DATA_DIR"
     return "data: cache, download or offline fallback (AE_DATA_DIR unset)"
-
-
-@contextlib.contextmanager
-def quiet_native_stderr():
-    """Send everything written to the process's file descriptor 2 to /dev/null.
-
-    TensorFlow's C++ runtime logs (oneDNN notices, ``I0000``/``E0000`` lines,
-    "could not find cuda drivers") are printed on import before any log level
-    applies; they go straight to descriptor 2, below Python's ``sys.stderr``.
-    Python-level warnings and exceptions are not affected.
-    """
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):  # no real descriptor 2 (some IDEs)
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-def _import_keras(backend: str | None):
-    if backend is not None:
-        if backend not in _BACKENDS:
-            raise ValueError(f"backend={backend!r} is not a Keras 3 backend: use one of {', '.join(_BACKENDS)}.")
-        if "keras" in sys.modules:
-            current = sys.modules["keras"].backend.backend()
-            if current != backend:
-                raise ValueError(
-                    f"Keras is already imported with the {current!r} backend; restart the "
-                    f"kernel and call setup(backend={backend!r}) before anything imports Keras."
-                )
-        os.environ["KERAS_BACKEND"] = backend
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    with quiet_native_stderr():
-        import keras
-
-        # Keras imports TensorFlow, when it is installed, on every backend (its data adapters use it),
-        # possibly much later; import it now so that its C++ start-up lines are silenced here too.
-        if keras.backend.backend() == "tensorflow" or importlib.util.find_spec("tensorflow") is not None:
-            import tensorflow as tf
-
-            tf.get_logger().addFilter(_drop_retracing_notice)
-    return keras
-
-
-def _drop_retracing_notice(record) -> bool:
-    """Keep every TensorFlow log record except the "triggered tf.function retracing" notice.
-
-    A notebook that trains and evaluates several models calls ``predict`` on each; every
-    model has its own compiled predict function, and TensorFlow reports the resulting
-    traces as "excessive retracing" although nothing is retraced in a loop. Only that
-    notice is dropped; every other TensorFlow warning still shows.
-    """
-    return "triggered tf.function retracing" not in record.getMessage()
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def describe_device(backend: str) -> str:
-    """A short description of the accelerator the backend will use, or of the CPU.
-
-    Returns, e.g., ``"GPU (NVIDIA H100 80GB HBM3)"`` or ``"CPU (2 cores)"``.
-    """
-    gpus: list[str] = []
-    with quiet_native_stderr():
-        if backend == "tensorflow":
-            import tensorflow as tf
-
-            for dev in tf.config.list_physical_devices("GPU"):
-                details = tf.config.experimental.get_device_details(dev)
-                gpus.append(details.get("device_name", dev.name))
-        elif backend == "jax":
-            import jax
-
-            gpus = [d.device_kind for d in jax.devices() if d.platform != "cpu"]
-        elif backend == "torch":
-            import torch
-
-            if torch.cuda.is_available():
-                gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-    if gpus:
-        return f"GPU ({', '.join(gpus)})"
-    return f"CPU ({os.cpu_count()} cores)"
-
-
-def setup(seed: int = 42, backend: str | None = None, quick: bool | None = None) -> Settings:
-    """Prepare a notebook run: quiet TensorFlow, import Keras, seed, report, return settings.
-
-    Args:
-        seed: seed for Python, NumPy and the backend (``keras.utils.set_random_seed``).
-        backend: ``"tensorflow"``, ``"jax"`` or ``"torch"``; None keeps ``KERAS_BACKEND``
-            (TensorFlow when unset). Must be chosen before Keras is first imported.
-        quick: force quick (True) or full (False) mode; None reads ``AE_QUICK``.
-
-    Returns:
-        A :class:`Settings`; ``settings.quick`` selects the data and epoch budget.
-
-    Raises:
-        ValueError: for a negative or non-integer seed, an unknown backend, a backend
-            change after Keras was imported, a bad ``AE_QUICK`` or ``AE_DATA_DIR``.
-    """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
-    quick_mode = is_quick() if quick is None else bool(quick)
-    data_words = describe_data_source()  # checks AE_DATA_DIR before the slow Keras import
-    start = time.time()
-    keras = _import_keras(backend)
-    keras.utils.set_random_seed(seed)
-    name = keras.backend.backend()
-    device = describe_device(name)
-    machine = f"{_cpu_name()}, {platform.system()} {platform.machine()}, Python {platform.python_version()}"
-    settings = Settings(
-        quick=quick_mode,
-        mode="quick" if quick_mode else "full",
-        seed=seed,
-        backend=name,
-        device=device,
-        machine=machine,
-        start_time=start,
-    )
-    print(
-        f"Keras {keras.__version__} on {name} | device: {device} | "
-        f"mode: {settings.mode}{' (AE_QUICK=1: small data, few epochs)' if quick_mode else ''} | "
-        f"seed {seed} | {data_words}"
-    )
-    return settings

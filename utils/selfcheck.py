@@ -178,7 +178,7 @@ def grader(stem: str):
         import otter
     except ModuleNotFoundError as exc:
         raise ModuleNotFoundError(
-            "The self-checks use otter-grader. Install it with `pip install otter-grader` "
+            "The self-checks use otter-grader. Install it with `pip install otter-grader==7.0.0` "
             "(in Colab: `%pip install otter-grader`) and run this cell again."
         ) from exc
     folder = write_tests(stem, Path(tempfile.mkdtemp(prefix=f"checks-{stem[:2]}-")))

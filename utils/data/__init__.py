@@ -20,14 +20,27 @@ The step used is recorded in the returned object (``source``) and, through
 folders by the variable that chose them (``AE_DATA_DIR/mnist.npz``), never by
 an absolute path of this machine.
 
+A damaged file is treated by whose it is: a mirror's file (named by the user)
+that cannot be read raises ValueError naming it and saying what to do, never
+skipped silently; a damaged cache (ours to refill) is skipped with one printed
+line and the next source tried. :func:`check_mirror` says what a mirror holds
+(the pinned data sets, other content, missing or unusable files) before
+anything loads; :func:`utils.setup` prints a line for each file that is not what
+it claims.
+
 Modules, one job each (everything public is re-exported here, so
 ``utils.data.load_mnist`` and friends are the names to use):
 
 - :mod:`utils.data.fetch`: the download helper, :class:`DownloadError`, the cache
-  folder and the checksum functions;
+  folder, the checksum functions and the words for unreadable files;
 - :mod:`utils.data.mnist`: :func:`load_mnist`;
+- :mod:`utils.data.recordings`: FSDD's files (the clip record, listing a folder, reading a WAV);
 - :mod:`utils.data.fsdd`: :func:`load_fsdd`;
-- :mod:`utils.data.synth`: the formant synthesiser behind FSDD's offline fallback.
+- :mod:`utils.data.synth`: the formant synthesiser behind FSDD's offline fallback;
+- :mod:`utils.data.mirror`: :func:`check_mirror`, what a mirror holds.
+
+No module imports one that imports it back (fetch <- mnist, recordings <- synth <- fsdd <- mirror);
+the one call-time exception is :func:`utils.setup`, which loads :mod:`utils.data.mirror` when it runs.
 
 The pinned checksums live with their data set (``utils.data.mnist.MNIST_ARRAYS_SHA256``,
 ``utils.data.fsdd.FSDD_CONTENT_SHA256``, ...); a test that replaces one must replace
@@ -35,6 +48,7 @@ it there, in the module that reads it.
 """
 
 from .fetch import (
+    MIRROR_REMEDY,
     MIRROR_UNVERIFIED,
     NETWORK_TIMEOUT,
     DownloadError,
@@ -50,14 +64,14 @@ from .fsdd import (
     FSDD_COMMIT,
     FSDD_CONTENT_SHA256,
     FSDD_NAMES_SHA256,
-    FSDD_SAMPLE_RATE,
     FSDD_TEST_TAKES,
     FSDD_URL,
-    FSDDEntry,
     fsdd_matches_pin,
     load_fsdd,
 )
+from .mirror import MirrorFinding, check_mirror, mirror_report
 from .mnist import KERAS_MNIST_SHA256, MNIST, MNIST_ARRAYS_SHA256, keras_mnist_cache, load_mnist
+from .recordings import FSDD_SAMPLE_RATE, FSDDEntry
 from .synth import synthesize_fsdd_clips
 
 __all__ = [
@@ -69,18 +83,22 @@ __all__ = [
     "FSDD_TEST_TAKES",
     "FSDD_URL",
     "KERAS_MNIST_SHA256",
+    "MIRROR_REMEDY",
     "MIRROR_UNVERIFIED",
     "MNIST",
     "MNIST_ARRAYS_SHA256",
     "NETWORK_TIMEOUT",
     "DownloadError",
     "FSDDEntry",
+    "MirrorFinding",
     "cache_dir",
+    "check_mirror",
     "download",
     "fsdd_matches_pin",
     "keras_mnist_cache",
     "load_fsdd",
     "load_mnist",
+    "mirror_report",
     "sha256_arrays",
     "sha256_file",
     "sha256_folder",

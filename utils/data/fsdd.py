@@ -9,13 +9,25 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
 
 import numpy as np
 
 from .. import config
 from ..checks import positive_int
-from .fetch import MIRROR_UNVERIFIED, DownloadError, cache_dir, download, sha256_folder, sha256_names, split_info
+from .fetch import (
+    MIRROR_REMEDY,
+    MIRROR_UNVERIFIED,
+    DownloadError,
+    cache_dir,
+    describe_error,
+    download,
+    remembered,
+    sha256_folder,
+    sha256_names,
+    split_info,
+)
+from .recordings import FSDD_SAMPLE_RATE, _fsdd_index, _read_fsdd_wav
+from .synth import _fsdd_synthetic_index, synthesize_fsdd_clips
 
 #: Commit of github.com/Jakobovski/free-spoken-digit-dataset that the download is pinned to:
 #: the commit the tag ``v1.0.10`` points to, the first with all 3000 recordings (speakers
@@ -45,31 +57,14 @@ FSDD_CONTENT_SHA256 = "ddb17656a0bca4c5ddace082be188ca630516dc2ef1110afe3c4e9cc7
 #: :func:`sha256_names`). The names are FSDD's labels, which :data:`FSDD_CONTENT_SHA256` does not cover.
 FSDD_NAMES_SHA256 = "27331d87b29362ba0537d04b4c55478e0202a4aa3e03c76f538f4b8eeb159ef2"
 
-#: FSDD's sample rate in Hz (mono, 16-bit PCM).
-FSDD_SAMPLE_RATE = 8000
-
 #: Takes 0 to FSDD_TEST_TAKES - 1 of every digit and speaker form FSDD's official test set.
 FSDD_TEST_TAKES = 5
 
-_FSDD_NAME = re.compile(r"^(\d)_([A-Za-z0-9]+)_(\d+)\.wav$")
+#: What to do about an ``AE_DATA_DIR/fsdd/recordings`` folder that cannot be used (the end of the message).
+MIRROR_FOLDER_REMEDY = "copy fsdd/recordings/ again from the mirror, or unset AE_DATA_DIR to use the download cache or the offline fallback."
+
 _SAFE_MEMBER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _COLUMNS = (("digit", np.int64), ("speaker", str), ("take", np.int64))  # FSDD's label arrays and their dtypes
-
-
-class FSDDEntry(NamedTuple):
-    """One clip of FSDD (or of its synthetic fallback), as named by its file ``{digit}_{speaker}_{take}.wav``.
-
-    Attributes:
-        digit: the spoken digit, 0-9.
-        speaker: the speaker's name (a synthetic voice's name in the fallback).
-        take: the repetition number, 0-49; takes below :data:`FSDD_TEST_TAKES` form the test set.
-        path: the WAV file, or None for a synthetic clip.
-    """
-
-    digit: int
-    speaker: str
-    take: int
-    path: Path | None = None
 
 
 def fsdd_matches_pin(folder: str | os.PathLike) -> bool:
@@ -79,12 +74,26 @@ def fsdd_matches_pin(folder: str | os.PathLike) -> bool:
     read) and then :func:`sha256_folder` with :data:`FSDD_CONTENT_SHA256` (reads all
     21 MB, about 0.2 s warm). The whole folder is checked even when a subset is
     loaded: which clips a subset holds depends on which files exist, so only the
-    full set vouches for both the clips and the selection.
+    full set vouches for both the clips and the selection. Both checksums are
+    computed once per state of the folder's files in this process
+    (:func:`utils.data.fetch.remembered`), so ``utils.setup()``'s mirror check and
+    the loader do not read the folder twice.
 
     Raises:
         ValueError: if ``folder`` is not an existing folder.
+        OSError: if a file in it cannot be read (the loader turns this into a ValueError naming the folder).
     """
-    return sha256_names(folder) == FSDD_NAMES_SHA256 and sha256_folder(folder) == FSDD_CONTENT_SHA256
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"Cannot compute a checksum: {config.display_path(folder)} is not a folder.")
+    if remembered("fsdd-names", folder, lambda: sha256_names(folder)) != FSDD_NAMES_SHA256:
+        return False
+    return remembered("fsdd-content", folder, lambda: sha256_folder(folder)) == FSDD_CONTENT_SHA256
+
+
+def _cache_remedy(cached: Path) -> str:
+    """What to do about a damaged file in the project's FSDD cache ``cached``."""
+    return f"delete {config.display_path(cached)} so that the next run downloads FSDD again."
 
 
 @dataclass
@@ -134,56 +143,6 @@ class FSDD:
             "n_speakers": len(self.speakers),
             "sample_rate": int(self.sample_rate),
         }
-
-
-def _fsdd_index(folder: Path) -> list[FSDDEntry]:
-    """An :class:`FSDDEntry` for every WAV in ``folder``, which must hold FSDD-named WAVs."""
-    wavs = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".wav" and p.is_file())
-    if not wavs:
-        raise ValueError(
-            f"{folder} holds no .wav files; expected FSDD recordings named "
-            "{digit}_{speaker}_{take}.wav (e.g. 7_jackson_32.wav). Point AE_DATA_DIR to a "
-            "folder that holds fsdd/recordings/ with the clips, or unset AE_DATA_DIR."
-        )
-    entries, bad = [], []
-    for path in wavs:
-        match = _FSDD_NAME.match(path.name)
-        if match is None:
-            bad.append(path.name)
-        else:
-            entries.append(FSDDEntry(int(match[1]), match[2], int(match[3]), path))
-    if bad:
-        raise ValueError(
-            f"{folder}: {len(bad)} WAV file(s) are not named {{digit}}_{{speaker}}_{{take}}.wav "
-            f"(e.g. {bad[0]!r}); rename or remove them."
-        )
-    return entries
-
-
-def _read_fsdd_wav(path: Path) -> np.ndarray:
-    """One WAV file as a float32 mono waveform in [-1, 1] (16-bit samples divided by 32768)."""
-    from scipy.io import wavfile
-
-    try:
-        rate, samples = wavfile.read(path)
-    except ValueError as exc:
-        raise ValueError(f"{path} is not a readable PCM WAV file ({exc}); replace or remove it.") from exc
-    if rate != FSDD_SAMPLE_RATE:
-        raise ValueError(
-            f"{path} is sampled at {rate} Hz; FSDD clips are {FSDD_SAMPLE_RATE} Hz. "
-            "Resample it (librosa.resample) or remove it."
-        )
-    if samples.dtype == np.uint8:
-        x = (samples.astype(np.float32) - 128.0) / 128.0
-    elif np.issubdtype(samples.dtype, np.integer):
-        x = samples.astype(np.float32) / float(-np.iinfo(samples.dtype).min)
-    else:
-        x = samples.astype(np.float32)
-    if x.ndim == 2:  # stereo: mix down
-        x = x.mean(axis=1)
-    if x.size == 0:
-        raise ValueError(f"{path} holds no samples; remove it.")
-    return np.clip(x, -1.0, 1.0).astype(np.float32)
 
 
 def _download_fsdd(folder: Path, progress: bool) -> Path:
@@ -247,23 +206,27 @@ def _resolve_fsdd(verbose: bool) -> tuple[list | None, str, str, str]:
     folder = config.data_dir()
     if folder is not None:
         mirror = folder / "fsdd" / "recordings"
-        if mirror.is_dir():
-            entries = _fsdd_index(mirror)  # first: a folder that is not FSDD-like is refused with a clear message
-            source = "mirror" if fsdd_matches_pin(mirror) else MIRROR_UNVERIFIED
-            return entries, source, config.display_path(mirror), ""
+        if mirror.is_dir():  # a mirror the user named is never skipped: an unusable one raises, saying what to do
+            return _mirror_entries(mirror) + (config.display_path(mirror), "")
         say("FSDD: AE_DATA_DIR/fsdd/recordings not found; trying the cache and download.")
     try:
         cached = cache_dir() / "fsdd" / "recordings"
     except OSError as exc:  # e.g. a read-only checkout: nowhere to cache a download
-        return None, "offline-fallback", fallback, f"no cache folder: {exc}"[:160]
+        return None, "offline-fallback", fallback, f"no cache folder: {describe_error(exc)}"[:160]
     shown = config.display_path(cached)
-    if cached.is_dir():
-        if fsdd_matches_pin(cached):
-            return _fsdd_index(cached), "cache", shown, ""
-        say(f"FSDD: the cache {shown} does not match the pinned file names and content checksum; downloading again.")
+    if cached.is_dir():  # a cache is refilled by the download: a damaged one is skipped with one line
+        try:
+            if fsdd_matches_pin(cached):
+                return _fsdd_index(cached, _cache_remedy(cached)), "cache", shown, ""
+            say(
+                f"FSDD: the cache {shown} does not match the pinned file names and content checksum "
+                "(a file is missing, damaged or extra); downloading again."
+            )
+        except (OSError, ValueError) as exc:
+            say(f"FSDD: the cache {shown} cannot be read ({describe_error(exc.__cause__ or exc)}); downloading again.")
     try:
         recordings = _download_fsdd(cached.parent, progress=verbose)
-        return _fsdd_index(recordings), "download", FSDD_URL, ""
+        return _fsdd_index(recordings, _cache_remedy(recordings)), "download", FSDD_URL, ""
     except (OSError, EOFError, tarfile.TarError) as exc:  # no network, server down, bad archive
         message = " ".join(str(exc).split()) or type(exc).__name__
         if isinstance(exc, DownloadError) and message.startswith("Could not download") and "(" in message:
@@ -272,6 +235,20 @@ def _resolve_fsdd(verbose: bool) -> tuple[list | None, str, str, str]:
             say("FSDD: " + message.replace(str(cached.parent), config.display_path(cached.parent)))
             note = "download refused"
         return None, "offline-fallback", fallback, note[:160]
+
+
+def _mirror_entries(mirror: Path) -> tuple[list, str]:
+    """``(entries, source)`` of the mirror's recordings folder: ``"mirror"`` if it is the pinned FSDD, else
+    ``"mirror (unverified)"``. Raises ValueError naming the folder if it cannot be listed or read, holds no
+    WAV or misnamed ones (checked first, so a folder that is not FSDD-like is refused with a clear message)."""
+    entries = _fsdd_index(mirror, MIRROR_FOLDER_REMEDY)
+    try:
+        verified = fsdd_matches_pin(mirror)
+    except OSError as exc:
+        raise ValueError(
+            f"{config.display_path(mirror)} cannot be read ({describe_error(exc)}): {MIRROR_FOLDER_REMEDY}"
+        ) from exc
+    return entries, "mirror" if verified else MIRROR_UNVERIFIED
 
 
 def _check_speakers(speakers):
@@ -349,6 +326,14 @@ def load_fsdd(max_takes: int | None = None, speakers=None, verbose: bool = True)
     same naming and split), generated deterministically in a few seconds.
     The fallback is a stand-in to keep notebooks running, not speech.
 
+    A damaged file is treated by whose it is. The mirror was named by the user, so
+    it is never skipped silently: a recordings folder that cannot be read, holds no
+    WAV or misnamed ones, or a clip that cannot be read or is truncated, raises
+    ValueError naming it (``AE_DATA_DIR/fsdd/recordings/...``) and saying what to do.
+    The cache is ours to refill, so a cache that fails the check or cannot be read
+    is skipped with one printed line and downloaded again.
+    :func:`utils.data.check_mirror` reports a mirror's state without loading.
+
     Args:
         max_takes: keep at most this many takes per digit and speaker in each
             split (the lowest-numbered ones), for quick runs: ``max_takes=10``
@@ -363,23 +348,23 @@ def load_fsdd(max_takes: int | None = None, speakers=None, verbose: bool = True)
 
     Raises:
         ValueError: for a bad ``max_takes`` or ``speakers``, a speaker name that
-            is not in the data, a bad ``AE_DATA_DIR``, or a recordings folder with
-            no WAV files, misnamed files or files that are not 8 kHz PCM WAV.
+            is not in the data, a bad ``AE_DATA_DIR``, or a mirror's recordings folder
+            that cannot be read, with no WAV files, misnamed files or files that are
+            damaged, truncated or not 8 kHz PCM WAV (the message names the file).
     """
     max_takes = positive_int(max_takes, "max_takes", allow_none=True, what="number of takes")
     speakers = _check_speakers(speakers)
     entries, source, origin, note = _resolve_fsdd(verbose)
     if entries is None:
-        from .synth import _fsdd_synthetic_index, synthesize_fsdd_clips  # only needed offline
-
         entries = _fsdd_synthetic_index()
     train, test = _fsdd_select(entries, speakers, max_takes, origin)
     if source == "offline-fallback":
         waves = synthesize_fsdd_clips(train + test)
         x_train, x_test = waves[: len(train)], waves[len(train) :]
     else:
-        x_train = [_read_fsdd_wav(e.path) for e in train]
-        x_test = [_read_fsdd_wav(e.path) for e in test]
+        remedy = MIRROR_REMEDY if source.startswith("mirror") else _cache_remedy(cache_dir() / "fsdd" / "recordings")
+        x_train = [_read_fsdd_wav(e.path, remedy) for e in train]
+        x_test = [_read_fsdd_wav(e.path, remedy) for e in test]
 
     def columns(split: list) -> tuple:  # digits, speakers and takes of a split, as arrays
         return tuple(np.array([getattr(e, f) for e in split], dtype=t) for f, t in _COLUMNS)

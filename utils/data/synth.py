@@ -4,6 +4,9 @@ A source-filter synthesiser: each synthetic speaker has a pitch and a
 vocal-tract length; each digit is a sequence of phones whose formant targets
 (F1-F3) the formant tracks glide between, with fricative noise and bursts. The
 clips keep notebooks running without network or data mirror; they are not speech.
+
+Imports only :mod:`utils.data.recordings` (the clip record and the sample rate), never
+:mod:`utils.data.fsdd`, which imports this module.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import positive_int
-from .fsdd import FSDD_SAMPLE_RATE, FSDDEntry
+from .recordings import FSDD_SAMPLE_RATE, FSDDEntry
 
 # Offline fallback: a small source-filter ("formant") synthesiser. Each synthetic speaker has
 # a pitch and a vocal-tract length; each digit is a sequence of phones whose formant targets
