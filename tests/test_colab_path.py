@@ -23,10 +23,12 @@ import nbformat
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tools.catalog import REPO_REF, REPO_URL
+from tools import pages
+from tools.catalog import repository
+from utils.config import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "01_bottleneck_autoencoder.ipynb"
+REPO_URL, REPO_REF = repository()
 URL_LINE = re.compile(r'^REPO_URL, REPO_REF = "(?P<url>[^"]*)", "(?P<ref>[^"]*)"$', re.M)
 PIP_LINE = "%pip install --quiet -r autoencoders/requirements-colab.txt"
 # Colab's own builds: the setup cell must never reinstall (or upgrade) these.
@@ -109,16 +111,21 @@ def test_colab_requirements_leave_colabs_own_packages_alone():
 
 
 def test_repository_url_is_defined_once():
-    """REPO_URL lives in tools/catalog.py; notebooks carry it only where add_navigation.py writes it."""
+    """The address lives in course/series.yaml; notebooks and README carry it only where
+    `python3 -m tools.series pages` writes it (navigation cells, the setup cell's REPO_URL line, README's
+    notebook list)."""
     owner_name = REPO_URL.removeprefix("https://github.com/").removesuffix(".git")
     assert owner_name != REPO_URL, "REPO_URL is expected to be a https://github.com/ address"
     tracked = _git("ls-files", "-z", cwd=ROOT).split("\0")
     offenders = []
     for name in filter(None, tracked):
         path = ROOT / name
-        if name == "tools/catalog.py" or not path.is_file():
+        if name == "course/series.yaml" or not path.is_file():
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
+        if name == "README.md":
+            for start, end in ((pages.LIST_START, pages.LIST_END), (pages.INSTALL_START, pages.INSTALL_END)):
+                text = pages.replace_between(text, start, end, "") or text
         if owner_name not in text:
             continue
         if name.startswith("notebooks/") and name.endswith(".ipynb"):
@@ -126,15 +133,15 @@ def test_repository_url_is_defined_once():
             for i, cell in enumerate(nb["cells"]):
                 source = "".join(cell["source"])
                 if owner_name not in source or "navigation" in cell.get("metadata", {}).get("tags", []):
-                    continue  # the Colab badge of the navigation cell, written by add_navigation.py
+                    continue  # the Colab badge of the navigation cell, written by tools/navigation.py
                 lines = [line for line in source.splitlines() if owner_name in line]
                 if not all(URL_LINE.match(line) for line in lines):
                     offenders.append(f"{name} (cell {i})")
         else:
             offenders.append(name)
     assert not offenders, (
-        f"the repository address is written out in {offenders}; read it from tools/catalog.py "
-        "(REPO_URL) or let tools/add_navigation.py write it"
+        f"the repository address is written out in {offenders}; read it from course/series.yaml "
+        "(tools.catalog.repository) or let `python3 -m tools.series pages` write it"
     )
 
 
@@ -146,7 +153,9 @@ def test_notebook_runs_alone_as_in_colab(tmp_path, monkeypatch):
     nb = nbformat.read(NOTEBOOK, as_version=4)
     setup = next(c for c in nb.cells if c.cell_type == "code" and URL_LINE.search(c.source))
     line = URL_LINE.search(setup.source)
-    assert (line["url"], line["ref"]) == (REPO_URL, REPO_REF), "run tools/add_navigation.py: the clone URL is stale"
+    assert (line["url"], line["ref"]) == (REPO_URL, REPO_REF), (
+        "run python3 -m tools.series pages: the clone URL is stale"
+    )
     assert PIP_LINE in setup.source, f"the setup cell no longer has: {PIP_LINE}"
     setup.source = setup.source.replace(line.group(0), f'REPO_URL, REPO_REF = "{origin.as_uri()}", "{REPO_REF}"')
     # install nothing: resolve against what is installed here, as Colab would find its own packages

@@ -3,24 +3,30 @@
 A committed notebook is executed top to bottom in one fresh kernel (execution counts 1, 2, 3, ...),
 holds no error output and no tracebacks, warnings or framework log lines on stderr, stays small
 enough to read on GitHub, and comes with its full-mode results file from the same run. The
-generated parts (navigation lines, README's tables) must be up to date.
+generated parts (navigation lines, README's notebook list, the results page, the course plan) must be
+up to date.
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+from tools import catalog
+from utils.config import ROOT
+
+NOTEBOOKS = [nb.file for nb in catalog.all_notebooks()]
 NOISE = re.compile(r"Traceback|Warning|WARNING|[IWE]\d{4} \d\d:\d\d|oneDNN|cuda_|rebuild TensorFlow")
 
 
-def test_there_are_notebooks():
-    assert len(NOTEBOOKS) >= 2
+def test_the_notebooks_on_disk_are_the_catalog():
+    """Every notebook course/series.yaml lists exists, and every notebook file is listed there."""
+    on_disk = sorted([*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "notebooks" / "deep-dives").glob("*.ipynb")])
+    assert sorted(NOTEBOOKS) == on_disk
+    assert len(catalog.core_notebooks()) == 9, "nine core notebooks, one per topic of the slides"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -36,7 +42,7 @@ def test_committed_notebook_is_clean(path):
             continue
         assert cell["execution_count"] == expected, (
             f"cell {i}: execution count {cell['execution_count']}, expected {expected}: "
-            "execute the notebook top to bottom in a fresh kernel (python3 tools/series.py regenerate)"
+            "execute the notebook top to bottom in a fresh kernel (python3 -m tools.series regenerate)"
         )
         expected += 1
         for out in cell.get("outputs", []):
@@ -50,7 +56,7 @@ def test_committed_notebook_is_clean(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_full_mode_results_file(path):
     result = ROOT / "results" / f"{path.stem}.json"
-    assert result.exists(), f"results/{path.stem}.json missing: run python3 tools/series.py regenerate {path.stem}"
+    assert result.exists(), f"results/{path.stem}.json missing: run python3 -m tools.series regenerate {path.stem}"
     record = json.loads(result.read_text(encoding="utf-8"))
     assert record["notebook"] == path.stem
     assert record["mode"] == "full"
@@ -76,23 +82,15 @@ def test_results_match_the_committed_outputs():
             )
 
 
-def test_navigation_is_current():
+def test_generated_pages_are_current():
+    """README's notebook list, results/README.md, course/plan.md and every notebook's navigation match what
+    `python3 -m tools.series pages` writes from course/series.yaml and the results files."""
     run = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "add_navigation.py"), "--check"], capture_output=True, text=True
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-
-
-def test_readme_results_table_is_current():
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "series.py"), "table", "--check"], capture_output=True, text=True
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-
-
-def test_readme_backend_table_is_current():
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "series.py"), "backends", "--check"], capture_output=True, text=True
+        [sys.executable, "-m", "tools.series", "pages", "--check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "AE_NO_VENV": "1"},
     )
     assert run.returncode == 0, run.stdout + run.stderr
 

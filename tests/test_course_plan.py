@@ -1,12 +1,12 @@
-"""The course plan (tools/course_plan.py): facts read from the notebooks, judgement from course/plan.yaml."""
+"""The course plan (tools/course_plan.py): facts read from the notebooks (tools/conventions.py), judgement
+from course/series.yaml (tools/catalog.py)."""
 
 from __future__ import annotations
 
 import pytest
-import yaml
 
-from tools import course_plan
-from tools.catalog import NOTEBOOKS, stems
+from tools import catalog, conventions, course_plan
+from tools.catalog import all_notebooks, stems
 
 
 def _cell(kind: str, text: str) -> dict:
@@ -21,8 +21,8 @@ def test_opening_list_and_paths_are_read():
             "**Core path:** sections 1-3. **Deep dive:** section 4.",
         )
     ]
-    assert course_plan.learn_to(cells) == ["build a thing", "measure it, over two lines"]
-    assert course_plan.paths(cells) == "**Core path:** sections 1-3. **Deep dive:** section 4."
+    assert conventions.learn_to(cells) == ["build a thing", "measure it, over two lines"]
+    assert conventions.paths(cells) == "**Core path:** sections 1-3. **Deep dive:** section 4."
 
 
 def test_exercises_are_read_without_their_solutions():
@@ -31,7 +31,7 @@ def test_exercises_are_read_without_their_solutions():
         "2. **(hard)** not an exercise\n</details>\n\n2. **(medium, after section 5)** Weigh it by β: the\n"
         "   β-VAE of Higgins et al. (2017). More.\n\n3. **(open) A title.** Text.\n"
     )
-    assert course_plan.exercises([_cell("markdown", text)]) == [
+    assert conventions.exercises([_cell("markdown", text)]) == [
         (1, "easy", "Do A."),
         (2, "medium", "Weigh it by β: the β-VAE of Higgins et al. (2017)."),
         (3, "open", "A title."),
@@ -44,11 +44,12 @@ def test_reading_time_counts_prose_and_code():
     assert course_plan.reading_minutes([prose, *code]) == 10  # 7 + 2 minutes, rounded up to 5
 
 
-def test_every_notebook_is_planned_and_in_exactly_one_session():
-    data = yaml.safe_load(course_plan.PLAN_YAML.read_text(encoding="utf-8"))
-    assert set(data["notebooks"]) == set(stems())
-    sessions = [stem for s in data["sessions"] for stem in s["notebooks"]]
-    assert sorted(sessions) == stems(), "each notebook belongs to exactly one session"
+def test_every_core_notebook_is_planned_and_in_exactly_one_session():
+    for nb in catalog.core_notebooks():
+        assert nb.prerequisites and nb.slides, f"{nb.stem}: course/series.yaml lacks its prerequisites or slides"
+    sessions = [stem for s in catalog.sessions() for stem in s.notebooks]
+    assert sorted(sessions) == stems(deep=False), "each core notebook belongs to exactly one session"
+    assert all(s.notebooks for s in catalog.sessions()), "a session without notebooks"
 
 
 @pytest.fixture(scope="module")
@@ -56,15 +57,15 @@ def page():
     return course_plan.plan_page()
 
 
-@pytest.mark.parametrize("nb", NOTEBOOKS, ids=stems())
+@pytest.mark.parametrize("nb", all_notebooks(), ids=stems())
 def test_plan_page_covers_every_notebook_and_exercise(page, nb):
-    assert f"## {nb.stem[:2]} · {nb.title}" in page
-    facts = course_plan.facts(nb.stem)
+    assert f"## {nb.number} · {nb.title}" in page
+    facts = course_plan.facts(nb)
     assert facts["exercises"], f"{nb.stem}: no exercises found"
     for number, level, title in facts["exercises"]:
         assert f"| {number}. {title} | {level} |" in page
 
 
-@pytest.mark.parametrize("nb", NOTEBOOKS, ids=stems())
+@pytest.mark.parametrize("nb", all_notebooks(), ids=stems())
 def test_plan_says_what_students_will_be_able_to_do(nb):
-    assert course_plan.facts(nb.stem)["learn"], f"{nb.stem}: no 'you will learn to' list found in its opening cell"
+    assert course_plan.facts(nb)["learn"], f"{nb.stem}: no 'you will learn to' list found in its opening cell"

@@ -1,5 +1,5 @@
-"""The GPU run's bookkeeping: tools/gpu_series.sh's summary (tools/report.py), its record in results/gpu/,
-README's GPU column and the course plan's GPU times; and the script itself, run on this machine's CPU
+"""The GPU run's bookkeeping: tools/gpu_series.sh's summary (tools/gpu.py), its record in results/gpu/,
+the results page's GPU column (tools/tables.py) and the course plan's GPU times; and the script itself, run on this machine's CPU
 with a budget too small for more than a start (its logic, not the GPU)."""
 
 import json
@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tools import course_plan, report
-from tools.catalog import stems
+from tools import gpu, tables
+from tools.catalog import select, stems
+from tools.records import load_record
+from utils.config import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FIRST, SECOND, THIRD = stems()[:3]
 
 
@@ -27,7 +28,7 @@ def _fake_run(folder: Path, results: Path) -> dict:
     )
     for stem, value in ((FIRST, 0.5), (SECOND, 0.25)):  # SECOND's file is stale: from an earlier run
         (results / f"{stem}.json").write_text(json.dumps({"notebook": stem, "metrics": {"m": value}}))
-    return report.write_gpu_summary(
+    return gpu.write_gpu_summary(
         folder,
         results,
         backend="jax",
@@ -46,42 +47,48 @@ def test_summary_keeps_statuses_and_only_the_results_of_notebooks_that_passed(tm
     assert summary["notebooks"][SECOND] == {"status": "timed out after 300 s", "wall_seconds": 300}
     assert json.loads((tmp_path / "run" / "summary.json").read_text()) == summary
     assert sorted(p.name for p in (tmp_path / "run").glob("0*.json")) == [f"{FIRST}.json"]
-    last = report.gpu_summary_lines(summary)[-1]
+    last = gpu.gpu_summary_lines(summary)[-1]
     assert "1 of 3 notebooks passed (full mode, jax on NVIDIA H100 80GB HBM3) in 380 s" in last
     assert "at a time" not in last  # a run of one notebook at a time (the facts name no parallel)
-    assert "budget 540 s, 3 notebooks at a time" in report.gpu_summary_lines({**summary, "parallel": 3})[-1]
+    assert "budget 540 s, 3 notebooks at a time" in gpu.gpu_summary_lines({**summary, "parallel": 3})[-1]
 
 
 def test_recorded_run_feeds_readme_table_and_course_plan(tmp_path, monkeypatch):
     _fake_run(tmp_path / "run", tmp_path / "results")
-    monkeypatch.setattr(report, "GPU_RESULTS", tmp_path / "results-gpu")
-    assert report.recorded_gpu_run() is None
-    table = report.backend_table({}, None)
+    monkeypatch.setattr(gpu, "GPU_RESULTS", tmp_path / "results-gpu")
+    monkeypatch.setattr(tables, "GPU_RESULTS", tmp_path / "results-gpu")
+    assert gpu.recorded_gpu_run() is None
+    table = tables.backend_table({}, None)
     assert "| GPU (key metric) |" in table and "GPU: no run recorded yet" in table
-    assert course_plan.gpu_time(FIRST, None) == "GPU: not measured yet."
+    assert gpu.gpu_time(FIRST, None) == "GPU: not measured yet."
 
-    report.record_gpu_run(tmp_path / "run")
-    gpu = report.recorded_gpu_run()
-    assert sorted(p.name for p in report.GPU_RESULTS.iterdir()) == [f"{FIRST}.json", "summary.json"]
-    rows = {line.split(" | ")[0].strip("| "): line for line in report.backend_table({}, gpu).splitlines()}
+    gpu.record_gpu_run(tmp_path / "run")
+    run = gpu.recorded_gpu_run()
+    assert sorted(p.name for p in gpu.GPU_RESULTS.iterdir()) == [f"{FIRST}.json", "summary.json"]
+    rows = {line.split(" | ")[0].strip("| "): line for line in tables.backend_table({}, run).splitlines()}
     assert "GPU: jax, full (key metric)" in rows["notebook"]
     assert rows[FIRST].endswith("| passed, 41 s |")  # its key metric is not "m", so no value beside it
     assert rows[SECOND].endswith("| **timed out after 300 s**, 300 s |")
     assert rows[THIRD].endswith("| **not started** |")
-    assert course_plan.gpu_time(FIRST, gpu) == "GPU: full mode 41 s (jax on NVIDIA H100 80GB HBM3)."
-    assert "timed out" in course_plan.gpu_time(SECOND, gpu)
+    assert gpu.gpu_time(FIRST, run) == "GPU: full mode 41 s (jax on NVIDIA H100 80GB HBM3)."
+    assert "timed out" in gpu.gpu_time(SECOND, run)
     with pytest.raises(FileNotFoundError, match="summary.json"):
-        report.record_gpu_run(tmp_path / "results")
+        gpu.record_gpu_run(tmp_path / "results")
 
 
-def test_committed_gpu_record_is_whole():
-    """results/gpu/, once a GPU run is recorded, has a summary and a results file per notebook that passed."""
-    gpu = report.recorded_gpu_run()
-    if gpu is None:
-        assert not report.GPU_RESULTS.exists() or not any(report.GPU_RESULTS.iterdir())
-        return
-    for stem, run in gpu["notebooks"].items():
-        assert (report.GPU_RESULTS / f"{stem}.json").exists() == (run["status"] == "passed"), stem
+def test_a_run_folder_that_is_not_one_run_is_refused(tmp_path, monkeypatch):
+    """A results file missing for a notebook that passed, or present for one that did not: the folder is not
+    what one run wrote, and results/gpu/ is left as it was."""
+    _fake_run(tmp_path / "run", tmp_path / "results")
+    monkeypatch.setattr(gpu, "GPU_RESULTS", tmp_path / "results-gpu")
+    (tmp_path / "run" / f"{FIRST}.json").unlink()
+    with pytest.raises(ValueError, match=f"{FIRST} is 'passed' in summary.json but its results file is missing"):
+        gpu.record_gpu_run(tmp_path / "run")
+    (tmp_path / "run" / f"{FIRST}.json").write_text("{}")
+    (tmp_path / "run" / f"{THIRD}.json").write_text("{}")
+    with pytest.raises(ValueError, match=f"{THIRD} is 'not started' in summary.json but its results file is there"):
+        gpu.record_gpu_run(tmp_path / "run")
+    assert not gpu.GPU_RESULTS.exists()
 
 
 @pytest.mark.skipif(shutil.which("timeout") is None, reason="the script needs coreutils' timeout")
@@ -117,7 +124,7 @@ def test_script_runs_within_its_budget_and_reports_each_notebook(tmp_path):
     assert all(run["status"] != "passed" for run in summary["notebooks"].values())
     # three at a time by default: both started at once, the longer (by its committed wall time) first
     started = [line.split(":")[0] for line in done.stdout.splitlines() if ": started (" in line]
-    longest_first = sorted(stems()[:2], key=lambda stem: -(report.load_record(stem) or {}).get("wall_seconds", 1e9))
+    longest_first = sorted(stems()[:2], key=lambda stem: -(load_record(stem) or {}).get("wall_seconds", 1e9))
     assert started == longest_first and summary["parallel"] == 2, done.stdout
     assert all(run["wall_seconds"] <= 12 for run in summary["notebooks"].values()), summary
     assert "site: skipped" in done.stdout and (out / f"gpu-{backend}-quick.tgz").exists()
@@ -125,7 +132,10 @@ def test_script_runs_within_its_budget_and_reports_each_notebook(tmp_path):
     bad = subprocess.run(
         ["bash", "tools/gpu_series.sh", backend, "--quick", "0"], cwd=ROOT, env=env, capture_output=True, text=True
     )
-    assert bad.returncode == 2 and "matches 9 notebooks" in bad.stdout + bad.stderr
+    matching = len([s for s in stems() if s.startswith("0")])
+    with pytest.raises(ValueError, match=f"matches {matching} notebooks"):
+        select(["0"])
+    assert bad.returncode == 2 and f"matches {matching} notebooks" in bad.stdout + bad.stderr
     bad = subprocess.run(
         ["bash", "tools/gpu_series.sh", backend, "--quick", "01"],
         cwd=ROOT,

@@ -11,7 +11,7 @@ by git).
 
 Needs the ``playwright`` Python package (requirements.txt) and a Chromium, found by
 ``tools/browser.py``: ``AE_CHROMIUM``, a system Chromium, or Playwright's own download
-(``python3 tools/series.py test`` provides one where it can). Without one, the browser tests are
+(``python3 -m tools.series test`` provides one where it can). Without one, the browser tests are
 skipped with one line saying how to get one; with ``AE_REQUIRE_BROWSER=1`` (CI) they fail instead.
 """
 
@@ -31,12 +31,13 @@ import nbformat
 import pytest
 
 from tools import browser as browsers
-from tools import build_site
-from tools.catalog import NOTEBOOKS, github_path, stems
+from tools import build_site, catalog, course_plan
+from tools.catalog import by_stem, github_path, stems
+from utils.config import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = list(catalog.all_notebooks())
 ARTIFACTS = ROOT / "build" / "test-artifacts"
-PAGE_STEMS = [nb.stem for nb in NOTEBOOKS if (ROOT / "notebooks" / f"{nb.stem}.ipynb").exists()]
+PAGE_STEMS = [nb.stem for nb in NOTEBOOKS if nb.file.exists()]
 
 
 def _audio_outputs(path: Path) -> int:
@@ -215,7 +216,7 @@ def _assert_links_resolve(tab: Tab, site: Path, where: str) -> None:
 
 
 def _page(stem: str) -> str:
-    return f"notebooks/{stem}.html"
+    return str(by_stem(stem).path.with_suffix(".html"))
 
 
 def test_site_lists_every_notebook(site):
@@ -231,9 +232,9 @@ def test_site_lists_every_notebook(site):
         if nb.stem in PAGE_STEMS and record.exists():
             metrics = json.loads(record.read_text(encoding="utf-8"))["metrics"]
             section = index.split(f"<h3>{nb.number} · ", 1)[1].split("</table>", 1)[0]
-            for metric, _, value in build_site.headline_numbers(nb, {"metrics": metrics}):
+            for label, value in build_site.headline_numbers(nb, {"metrics": metrics}):
                 assert f'<td class="text-right"><p>{value}</p></td>' in section, (
-                    f"{nb.stem}: headline {metric} ({value}) missing from its entry on the index"
+                    f"{nb.stem}: headline {label} ({value}) missing from its entry on the index"
                 )
     # and the full results table, every metric of every results file, on its own page
     results = (site / "results.html").read_text(encoding="utf-8")
@@ -246,13 +247,13 @@ def test_headline_metrics_exist():
     """The catalog's headline metrics are metrics the results files really hold (renamed metrics must be renamed
     there too)."""
     for nb in NOTEBOOKS:
-        assert nb.headline, f"tools/catalog.py names no headline metrics for {nb.stem}"
+        assert nb.headline, f"course/series.yaml names no headline metrics for {nb.stem}"
         record = ROOT / "results" / f"{nb.stem}.json"
         if record.exists():
             metrics = json.loads(record.read_text(encoding="utf-8"))["metrics"]
             missing = [m for m, _ in nb.headline if m not in metrics]
             assert not missing, (
-                f"tools/catalog.py: the headline of {nb.stem} names metrics not in {record.name}: {missing}"
+                f"course/series.yaml: the headline of {nb.stem} names metrics not in {record.name}: {missing}"
             )
 
 
@@ -295,10 +296,12 @@ def test_course_plan_page_in_browser(tab, site, server):
     tab.open(server + "course/plan.html")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     tab.page.screenshot(path=str(ARTIFACTS / "site-plan.png"), full_page=True)
-    assert tab.page.locator("article h2").count() == len(stems()) + 1  # one per notebook, and the sessions
+    # one per notebook, the table at a glance and the sessions
+    assert tab.page.locator("article h2").count() == len(stems()) + 2
     for stem in PAGE_STEMS:
         assert tab.page.locator(f'article a[href^="../{_page(stem)}"]').count() >= 1, f"the plan does not link {stem}"
-    assert tab.page.locator("article table").count() == len(stems()), "one exercise table per notebook"
+    with_exercises = sum(bool(course_plan.facts(nb)["exercises"]) for nb in NOTEBOOKS)
+    assert tab.page.locator("article table").count() == with_exercises + 1, "at a glance, and one per notebook"
     _assert_links_resolve(tab, site, "course/plan.html")
     assert not tab.errors, "\n".join(tab.errors)
 
@@ -309,8 +312,8 @@ _PROSE = """() => { const a = document.querySelector('article').cloneNode(true);
 
 @pytest.mark.parametrize("stem", PAGE_STEMS)
 def test_notebook_page_in_browser(tab, site, server, stem):
-    source = ROOT / "notebooks" / f"{stem}.ipynb"
-    i = stems().index(stem)
+    entry = by_stem(stem)
+    source = entry.file
     tab.open(server + _page(stem))
     assert tab.page.title().startswith(stem[:2])
 
@@ -332,8 +335,8 @@ def test_notebook_page_in_browser(tab, site, server, stem):
 
     # the download button gives the notebook as committed; the launch button opens it in Colab
     download = tab.page.locator("a.btn-download-source-button").get_attribute("href")
-    assert (site / "notebooks" / download).resolve().read_bytes() == source.read_bytes()
-    colab = f"https://colab.research.google.com/github/{github_path(stem)}"
+    assert (site / entry.path.parent / download).resolve().read_bytes() == source.read_bytes()
+    colab = f"https://colab.research.google.com/github/{github_path(entry)}"
     assert tab.page.locator(f'a[href="{colab}"]').count() >= 1, f"{stem}: no Colab launch link"
 
     _assert_links_resolve(tab, site, _page(stem))
@@ -342,14 +345,17 @@ def test_notebook_page_in_browser(tab, site, server, stem):
     def nav():
         return tab.page.locator("article p", has=tab.page.get_by_role("link", name="Index", exact=True)).first
 
-    if i + 1 < len(NOTEBOOKS):
-        target = NOTEBOOKS[i + 1].stem
-        expected = _page(target) if target in PAGE_STEMS else "index.html"
+    cores = list(catalog.core_notebooks())
+    if entry.is_deep_dive:  # back to its core notebook
+        target = entry.core
+        nav().get_by_role("link", name=re.compile(r"^\d\d · ")).first.click()
+    elif cores.index(entry) + 1 < len(cores):
+        target = cores[cores.index(entry) + 1].stem
         nav().get_by_role("link", name=re.compile(r"^\d\d · ")).last.click()
     else:
-        target = NOTEBOOKS[i - 1].stem
-        expected = _page(target)
+        target = cores[cores.index(entry) - 1].stem
         nav().get_by_role("link", name=re.compile(r"^\d\d · ")).first.click()
+    expected = _page(target) if target in PAGE_STEMS else "index.html"
     tab.page.wait_for_load_state("load")
     assert tab.page.url.split("#")[0] == server + expected, f"{stem}: navigation led to {tab.page.url}"
     tab.page.go_back(wait_until="load")
@@ -402,14 +408,40 @@ def test_links_are_pointed_at_the_site():
     out = build_site.rewrite_links(text, "notebooks", staged)
     assert f"[next]({second}.ipynb)" in out and f"[part]({first}.ipynb#part)" in out  # Sphinx links the pages
     assert "[index](../index.md#the-notebooks)" in out
-    assert f"[data]({build_site.REPO_URL}/blob/{build_site.REPO_REF}/data/README.md)" in out
+    url, ref = catalog.repository()
+    assert f"[data]({url}/blob/{ref}/data/README.md)" in out
     assert "[here](#local)" in out and "[out](https://example.org/x.ipynb)" in out
     assert f"[![Open In Colab](../{build_site.BADGE_FILE})](https://colab.research.google.com/x)" in out
     assert "[a plan](course/plan.md)" in build_site.rewrite_links("[a plan](course/plan.md)", "", {"course/plan.md"})
 
 
+def test_the_site_of_a_partial_run_says_what_ran(tmp_path):
+    """A run's site: a notebook the run did not cover says "not run in this build" and shows no figure (not
+    even the committed ones), a failed one says FAILED and where its log is, and no absolute path appears."""
+    first, second, third = NOTEBOOKS[:3]
+    executed, results = tmp_path / "executed", tmp_path / "results"
+    executed.mkdir()
+    results.mkdir()
+    for nb in (first, second):
+        (executed / nb.path.name).write_bytes(nb.file.read_bytes())
+    committed = json.loads((ROOT / "results" / f"{first.stem}.json").read_text(encoding="utf-8"))
+    (results / f"{first.stem}.json").write_text(json.dumps({**committed, "mode": "quick", "wall_seconds": 12}))
+    statuses = {first.stem: "passed", second.stem: "FAILED"}
+    rendered = build_site.stage(tmp_path / "src", executed, results, statuses=statuses, logs="build/quick/logs")
+    assert rendered == {first.stem, second.stem}
+    index = (tmp_path / "src" / "index.md").read_text(encoding="utf-8")
+    entry = {nb.stem: index.split(f"### {nb.number} · ", 1)[1].split("\n### ", 1)[0] for nb in NOTEBOOKS[:3]}
+    assert "Not run in this build." in entry[third.stem] and "| measured" not in entry[third.stem]
+    assert f"FAILED in this build (see its log: build/quick/logs/{second.stem}.log)" in entry[second.stem]
+    assert "| measured" not in entry[second.stem]
+    assert "| measured (quick mode) |" in entry[first.stem] and "full 12 s" not in entry[first.stem]
+    assert f"| {first.number} | [{first.title}]({first.path}) | passed | 12 s |" in index
+    assert f"| {third.number} | {third.title} | not run |" in index
+    assert str(tmp_path) not in index and str(ROOT) not in index
+
+
 def test_failed_build_keeps_the_previous_site(tmp_path, monkeypatch):
-    monkeypatch.setattr(build_site, "NOTEBOOKS", NOTEBOOKS[:1])  # one page is enough here
+    monkeypatch.setattr(build_site.catalog, "all_notebooks", lambda: tuple(NOTEBOOKS[:1]))  # one page is enough
     out = build_site.build(tmp_path / "site", quiet=True)
     before = sorted(p.name for p in out.iterdir())
 

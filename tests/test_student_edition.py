@@ -1,4 +1,4 @@
-"""The student edition (``python3 tools/series.py student``, tools/student.py).
+"""The student edition (``python3 -m tools.series student``, tools/student.py).
 
 Built once for every notebook: no solution survives in it, its lesson cells are the tracked notebook's
 code cells unchanged and in order (nbval executes those in quick mode in this same suite), the cells it
@@ -17,11 +17,10 @@ import re
 import nbformat
 import pytest
 
-from tools import student
-from tools.catalog import stems
+from tools import conventions, student
+from tools.catalog import by_stem, stems
 from utils import selfcheck
-
-ROOT = student.ROOT
+from utils.config import ROOT  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -118,15 +117,15 @@ def test_every_check_has_its_answer_and_check_cell(edition, stem):
 
 def test_solutions_edition_answers_every_check():
     for stem in stems():
-        nb = nbformat.read(student.SOLUTIONS / f"{stem}.ipynb", as_version=4)
+        nb = nbformat.read(student.SOLUTIONS / by_stem(stem).path.relative_to("notebooks"), as_version=4)
         text = _text(nb)
         for check in selfcheck.load(stem):
             assert check.solution.splitlines()[-1].strip() in text
 
 
 def test_split_and_strip():
-    header, items = student.split_exercises(
-        student.strip_solutions(
+    header, items = conventions.split_exercises(
+        conventions.strip_solutions(
             "## Exercises\n\nIntro.\n\n1. **(easy)** A.\n\n<details><summary>Solution</summary>\n\n```python\nx = 1\n```\n"
             "Because.\n</details>\n\n2. **(open)** B,\n   over two lines.\n"
         )

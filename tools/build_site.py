@@ -2,26 +2,29 @@
 """Render the executed notebooks into the series' web site with Sphinx, myst-nb and
 sphinx-book-theme (the stack Jupyter Book 1 is built on).
 
-    python3 tools/series.py site [--notebooks DIR] [--results DIR] [--out DIR]
-    python3 tools/build_site.py [same options]        (the same, when Sphinx and myst-nb are importable)
+    python3 -m tools.series site [--notebooks DIR] [--results DIR] [--out DIR]
 
 By default it renders the committed notebooks (``notebooks/``, executed in full mode) with the
 measured numbers of ``results/`` into ``build/site/``; open ``build/site/index.html`` in a browser
 or serve the folder (``python3 -m http.server -d build/site``). ``series.py run`` builds one from
-its own executed copies too (``build/full/site/`` or ``build/quick/site/``).
+its own executed copies too (``build/full/site/`` or ``build/quick/site/``); there, a notebook the run
+did not cover says "not run in this build", one that failed "FAILED (see its log)", and no figure
+of an earlier run is shown as this run's.
 
 What a reader gets: a sidebar with every page, search, an outline of the page, a Colab launch
 button and a download button (the notebook as committed) on every notebook page, and these pages:
 
 * the index: what each notebook teaches, the ideas of the slides it covers (its numbered sections,
-  linked), a few headline numbers from its results file, its run times (``tools/catalog.py`` and
+  linked), a few headline numbers from its results file, its run times (``course/series.yaml`` and
   the results files);
-* one page per notebook, with figures, tables and audio players as executed;
-* the course plan for teachers (``course/plan.md``, ``tools/course_plan.py``);
-* all results, the table README has (``tools/report.py``).
+* one page per notebook, core notebooks first, then the deep dives, with figures, tables and audio
+  players as executed;
+* the course plan for teachers (``course/plan.md``, :mod:`tools.course_plan`);
+* all results (:mod:`tools.tables`).
 
 How it is built: :func:`stage` writes a Sphinx source folder laid out like the repository
-(``index.md``, ``notebooks/NN_name.ipynb``, ``course/plan.md``, ``results.md``), so links between
+(``index.md``, ``notebooks/NN_name.ipynb``, ``notebooks/deep-dives/NNx_topic.ipynb``, ``course/plan.md``,
+``results.md``), so links between
 notebooks and Colab's launch links work unchanged; links to README become links to the index, links
 to other files of the repository go to GitHub. Sphinx then builds it with the configuration in
 ``tools/site/conf.py``. The site works from a file system or any static host, offline: nothing is
@@ -45,18 +48,17 @@ import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable instead of tools/
-    sys.path[0] = str(Path(__file__).resolve().parent.parent)
-
-from tools.catalog import NOTEBOOKS, REPO_REF, REPO_URL  # noqa: E402
-from tools.report import ROOT, data_line, fmt_number, load_record, recorded_quick_run, results_table, run_time  # noqa: E402
+from tools import catalog, conventions
+from tools.catalog import Notebook
+from tools.conventions import COLAB_BADGE_URL
+from tools.records import data_line, fmt_number, load_record, recorded_quick_run, relative, run_time
+from tools.tables import headline, results_table
+from utils.config import ROOT
 
 CONF_DIR = ROOT / "tools" / "site"  # conf.py and _static/ of the site
-COLAB_BADGE_URL = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_FILE = "colab-badge.svg"  # a local stand-in, so that no page loads an image from another site
 
 MD_LINK = re.compile(r"(\]\()([^)\s]+)(\))")  # [text](target) and ![alt](target)
-NUMBERED_HEADING = re.compile(r"^##\s+(\d+\.\s.+?)\s*$", re.M)  # the ideas of the slides
 
 
 # ----------------------------------------------------------------------------- formulas (a Sphinx extension)
@@ -99,7 +101,8 @@ def setup(app):
 
 
 def github_url(path: str) -> str:
-    return f"{REPO_URL}/blob/{REPO_REF}/{path}"
+    url, ref = catalog.repository()
+    return f"{url}/blob/{ref}/{path}"
 
 
 def rewrite_links(markdown: str, where: str, staged: set[str]) -> str:
@@ -135,20 +138,14 @@ def slide_ideas(node) -> list[tuple[str, str]]:
     """(anchor, title) of a notebook's numbered sections, the ideas of the slides it covers."""
     from myst_parser.slugs import github_slugify
 
-    out = []
-    for cell in node.cells:
-        if cell.cell_type == "markdown":
-            for title in NUMBERED_HEADING.findall(cell.source):
-                out.append((github_slugify(title), re.sub(r"^\d+\.\s*", "", title)))
-    return out
+    return [(github_slugify(f"{number}. {title}"), title) for number, title in conventions.sections(node.cells)]
 
 
-def headline_numbers(nb, record: dict) -> list[tuple[str, str, str]]:
-    """(metric, label, formatted value) for the headline metrics of a catalog entry found in record;
-    its first three metrics (labelled by their names) when the catalog names none of them."""
+def headline_numbers(nb: Notebook, record: dict) -> list[tuple[str, str]]:
+    """(label, formatted value) of the headline metrics of a catalog entry found in record; its first three
+    metrics (labelled by their names) when the catalog names none of them."""
     metrics = record.get("metrics", {})
-    chosen = [(m, label) for m, label in nb.headline if m in metrics] or [(m, f"`{m}`") for m in list(metrics)[:3]]
-    return [(m, label, fmt_number(metrics[m])) for m, label in chosen]
+    return headline(nb, record) or [(f"`{m}`", fmt_number(metrics[m])) for m in list(metrics)[:3]]
 
 
 def _readme_intro() -> str:
@@ -162,32 +159,43 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def index_page(entries: list[dict], results_dir: Path, staged: set[str]) -> str:
+def _link(nb: Notebook) -> str:
+    return f"[{_cell(nb.title)}]({nb.path})"
+
+
+def index_page(entries: list[dict], results_dir: Path, staged: set[str], run_build: bool) -> str:
     """index.md: the notebooks, what each teaches and measured, and the other pages."""
+    url, _ = catalog.repository()
     out = [
         "# Autoencoders, explained and measured",
         "",
         rewrite_links(_readme_intro(), "", staged),
         "",
-        f"Source: <{REPO_URL}>. Every page is a notebook as committed, executed top to bottom; the numbers "
-        "below come from the results files written by those runs. For teachers: the "
+        f"Source: <{url}>. Every page is a notebook "
+        + ("as this build executed it" if run_build else "as committed, executed top to bottom")
+        + "; the numbers below come from the results files written by those runs. For teachers: the "
         "[course plan](course/plan.md) (what each notebook teaches, prerequisites, reading and run times, "
         "exercises and self-checks, a split into sessions). Every figure of every notebook: "
         "[all results](results.md).",
         "",
         "## The notebooks",
         "",
-        "| # | notebook | run time, quick mode | run time, full mode |",
-        "| --- | --- | ---: | ---: |",
+        "| # | notebook | "
+        + ("in this build | " if run_build else "")
+        + "run time, quick mode | run time, full mode |",
+        "| --- | --- | " + ("--- | " if run_build else "") + "---: | ---: |",
     ]
     for en in entries:
         nb = en["nb"]
-        title = f"[{_cell(nb.title)}](notebooks/{nb.stem}.ipynb)" if en["page"] else _cell(nb.title)
-        out.append(f"| {nb.number} | {title} | {en['quick']} | {en['full']} |")
+        title = _link(nb) if en["page"] else _cell(nb.title)
+        number = f"↳ {nb.number}" if nb.is_deep_dive else nb.number
+        status = f"{en['status']} | " if run_build else ""
+        out.append(f"| {number} | {title} | {status}{en['quick']} | {en['full']} |")
     out += [
         "",
         "Quick mode (`AE_QUICK=1`, what the tests run) shrinks data and training; full mode produces the "
-        "published numbers. Times are wall-clock seconds of one run on the machine named in its results file.",
+        "published numbers. Times are wall-clock seconds of one run on the machine named in its results file"
+        + (" (this build's own run for the notebooks it ran; the recorded runs for the others)." if run_build else "."),
         "",
     ]
     for en in entries:
@@ -195,30 +203,37 @@ def index_page(entries: list[dict], results_dir: Path, staged: set[str]) -> str:
         out += [f"### {nb.number} · {nb.title}", ""]
         if en["note"]:
             out += [f'<p class="site-note">{html.escape(en["note"])}</p>', ""]
+        if nb.is_deep_dive:
+            out += [f"A deep dive of {_link(catalog.by_stem(nb.core))}.", ""]
         out += [nb.teaches, ""]
         if en["page"]:
-            out += [f"Read it: [{nb.number} · {nb.title}](notebooks/{nb.stem}.ipynb).", ""]
+            out += [f"Read it: [{nb.number} · {nb.title}]({nb.path}).", ""]
         if en["sections"]:
             out += ["The ideas of the slides it covers:", ""]
-            out += [f"{i}. [{t}](notebooks/{nb.stem}.ipynb#{a})" for i, (a, t) in enumerate(en["sections"], 1)]
+            out += [f"{i}. [{t}]({nb.path}#{a})" for i, (a, t) in enumerate(en["sections"], 1)]
             out.append("")
         if rec:
             out += [f"| measured ({rec.get('mode', '?')} mode) | |", "| --- | ---: |"]
-            out += [f"| {_cell(label)} | {value} |" for _, label, value in headline_numbers(nb, rec)]
+            out += [f"| {_cell(label)} | {value} |" for label, value in headline_numbers(nb, rec)]
             out += [
                 "",
                 f"Data: {data_line(rec)}. {rec.get('backend', '?')}, {rec.get('device', '?')}; "
                 f"run time: quick {en['quick']}, full {en['full']}.",
                 "",
             ]
-        else:
-            out += [
-                f"No results file for this notebook in `{results_dir}` yet; run time: quick {en['quick']}, "
-                f"full {en['full']}.",
-                "",
-            ]
-    toc = [f"notebooks/{en['nb'].stem}" for en in entries if en["page"]] + ["course/plan", "results"]
-    out += ["```{toctree}", ":hidden:", ":maxdepth: 1", "", *toc, "```", ""]
+        elif not run_build:  # (a run's notebook without results failed or did not run: its note says so)
+            where = relative(results_dir)
+            where = f"`{where}`" if not Path(where).is_absolute() else "the results folder given"
+            out += [f"No results file for this notebook in {where}.", ""]
+    cores = [f"{en['nb'].path.with_suffix('')}" for en in entries if en["page"] and not en["nb"].is_deep_dive]
+    dives = [f"{en['nb'].path.with_suffix('')}" for en in entries if en["page"] and en["nb"].is_deep_dive]
+    for caption, pages in (
+        ("Core notebooks", cores),
+        ("Deep dives", dives),
+        ("For teachers", ["course/plan", "results"]),
+    ):
+        if pages:
+            out += ["```{toctree}", ":hidden:", ":maxdepth: 1", f":caption: {caption}", "", *pages, "```", ""]
     out.append(f"Built by `tools/build_site.py` on {time.strftime('%Y-%m-%d %H:%M')}.")
     return "\n".join(out) + "\n"
 
@@ -229,7 +244,7 @@ def results_page(results_dir: Path) -> str:
         [
             "# All results",
             "",
-            "Generated by `python3 tools/series.py table` from the results files, with the mode, data source "
+            "Generated by `python3 -m tools.series table` from the results files, with the mode, data source "
             "and machine that produced each figure.",
             "",
             table if table.startswith("|") else html.escape(table),
@@ -245,55 +260,74 @@ def plan_page(staged: set[str]) -> str:
     return rewrite_links(course_plan.plan_page(), "course", staged)
 
 
-def _timings(stem: str, results_dir: Path) -> dict:
-    """{"quick": record, "full": record} of a notebook's latest known runs (None where there is none):
-    results_dir first, then results/, build/full/ and build/quick/, then the recorded quick run of the
-    default backend (tools/series.py backends)."""
-    timings = {"quick": None, "full": None}
-    for folder in (
-        results_dir,
-        ROOT / "results",
-        ROOT / "build" / "full" / "results",
-        ROOT / "build" / "quick" / "results",
-    ):
-        rec = load_record(stem, folder)
-        if rec and rec.get("mode") in timings and timings[rec["mode"]] is None:
-            timings[rec["mode"]] = rec
-    if timings["quick"] is None:
-        timings["quick"] = recorded_quick_run(stem)
-    return timings
+def _times(nb: Notebook, record: dict | None, run_build: bool) -> tuple[str, str]:
+    """(quick, full) run times shown for a notebook: this run's own time in its mode; for the other mode,
+    or for a notebook a run build did not cover, the recorded runs (quick: results/backends/, full:
+    results/), never another build's."""
+    quick, full = recorded_quick_run(nb.stem), load_record(nb.stem)
+    if record and record.get("mode") == "quick":
+        quick = record
+    elif record and record.get("mode") == "full":
+        full = record
+    return run_time(quick), run_time(full)
 
 
-def stage(src: Path, notebooks_dir: Path, results_dir: Path, say=lambda *a: None) -> set[str]:
-    """Write the site's Sphinx source folder src; returns the stems of the notebooks given a page."""
+def stage(
+    src: Path,
+    notebooks_dir: Path,
+    results_dir: Path,
+    say=lambda *a: None,
+    statuses: dict[str, str] | None = None,
+    logs: str = "build/logs",
+) -> set[str]:
+    """Write the site's Sphinx source folder src; returns the stems of the notebooks given a page.
+
+    statuses, for the site of a run (``series.py run``): {stem: "passed" or "FAILED"} of the notebooks
+    the run executed; logs names the folder of their kernel logs, as printed. A catalogued notebook absent
+    from it is "not run in this build" and gets no page; a failed one gets its page (the error where it
+    happened) and a note pointing at its log. Without statuses (the committed site), every notebook
+    found in notebooks_dir gets a page.
+    """
     import nbformat
 
-    rendered = {nb.stem for nb in NOTEBOOKS if (notebooks_dir / f"{nb.stem}.ipynb").exists()}
-    staged = {f"notebooks/{s}.ipynb" for s in rendered} | {"course/plan.md", "results.md", "index.md"}
-    (src / "notebooks").mkdir(parents=True)
+    run_build = statuses is not None
+    folder_of = {nb.stem: notebooks_dir / nb.path.relative_to("notebooks") for nb in catalog.all_notebooks()}
+    rendered = {
+        nb.stem
+        for nb in catalog.all_notebooks()
+        if folder_of[nb.stem].exists() and (not run_build or nb.stem in statuses)
+    }
+    staged = {str(nb.path) for nb in catalog.all_notebooks() if nb.stem in rendered}
+    staged |= {"course/plan.md", "results.md", "index.md"}
+    (src / "notebooks" / catalog.DEEP_DIVE_FOLDER).mkdir(parents=True)
     (src / "course").mkdir()
     shutil.copy(CONF_DIR / "_static" / BADGE_FILE, src / BADGE_FILE)
     entries = []
-    for nb in NOTEBOOKS:
-        entry = {"nb": nb, "page": nb.stem in rendered, "sections": [], "note": ""}
-        entry["record"] = load_record(nb.stem, results_dir)
-        source = notebooks_dir / f"{nb.stem}.ipynb"
-        if nb.stem not in rendered:
-            say(f"  {nb.stem}: skipped, {source} does not exist (it is listed in tools/catalog.py)")
+    for nb in catalog.all_notebooks():
+        source = folder_of[nb.stem]
+        status = (statuses or {}).get(nb.stem)
+        entry = {"nb": nb, "page": nb.stem in rendered, "sections": [], "note": "", "status": status or "not run"}
+        entry["record"] = load_record(nb.stem, results_dir) if not run_build or status == "passed" else None
+        if not nb.file.exists():
+            say(f"  {nb.stem}: no page, {nb.path} does not exist (it is listed in course/series.yaml)")
             entry["note"] = "Not written yet: this notebook is listed in the plan but has no file."
-        else:
+        elif run_build and status is None:
+            entry["note"] = "Not run in this build."
+        elif status == "FAILED":
+            entry["note"] = f"FAILED in this build (see its log: {logs}/{nb.stem}.log)."
+        if entry["page"]:
             node = nbformat.read(source, as_version=4)
             if not any(c.cell_type == "code" and c.get("outputs") for c in node.cells):
                 entry["note"] = "Shown without outputs: this copy of the notebook has not been executed yet."
             entry["sections"] = slide_ideas(node)
+            where = posixpath.dirname(str(nb.path))
             for cell in node.cells:  # the links of the prose pointed at the site
                 if cell.cell_type == "markdown":
-                    cell.source = rewrite_links(cell.source, "notebooks", staged)
-            nbformat.write(node, src / "notebooks" / f"{nb.stem}.ipynb")
-        timings = _timings(nb.stem, results_dir)
-        entry["quick"], entry["full"] = run_time(timings["quick"]), run_time(timings["full"])
+                    cell.source = rewrite_links(cell.source, where, staged)
+            nbformat.write(node, src / nb.path)
+        entry["quick"], entry["full"] = _times(nb, entry["record"], run_build)
         entries.append(entry)
-    (src / "index.md").write_text(index_page(entries, results_dir, staged), encoding="utf-8")
+    (src / "index.md").write_text(index_page(entries, results_dir, staged, run_build), encoding="utf-8")
     (src / "course" / "plan.md").write_text(plan_page(staged), encoding="utf-8")
     (src / "results.md").write_text(results_page(results_dir), encoding="utf-8")
     return rendered
@@ -315,10 +349,15 @@ def sphinx(src: Path, out: Path, quiet: bool = False) -> None:
 
 
 def build(
-    out: Path | None = None, notebooks_dir: Path | None = None, results_dir: Path | None = None, quiet: bool = False
+    out: Path | None = None,
+    notebooks_dir: Path | None = None,
+    results_dir: Path | None = None,
+    quiet: bool = False,
+    statuses: dict[str, str] | None = None,
+    logs: str = "build/logs",
 ) -> Path:
-    """Render every catalogued notebook found in notebooks_dir, the index, the course plan and the results
-    into out. Returns out."""
+    """Render every catalogued notebook found in notebooks_dir (laid out like ``notebooks/``), the index,
+    the course plan and the results into out; statuses and logs: a run's, see :func:`stage`. Returns out."""
     out = Path(out or ROOT / "build" / "site")
     notebooks_dir = Path(notebooks_dir or ROOT / "notebooks")
     results_dir = Path(results_dir or ROOT / "results")
@@ -327,12 +366,13 @@ def build(
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
     try:
-        rendered = stage(work / "src", notebooks_dir, results_dir, say)
+        rendered = stage(work / "src", notebooks_dir, results_dir, say, statuses, logs)
         html_dir = work / "html"
         sphinx(work / "src", html_dir, quiet=quiet)
         # the download button offers the notebook as committed, not the copy with the site's links
         for stem in rendered:
-            shutil.copy(notebooks_dir / f"{stem}.ipynb", html_dir / "_sources" / "notebooks" / f"{stem}.ipynb")
+            path = catalog.by_stem(stem).path
+            shutil.copy(notebooks_dir / path.relative_to("notebooks"), html_dir / "_sources" / path)
         shutil.rmtree(html_dir / ".doctrees", ignore_errors=True)
         html_dir.chmod(0o755)
         # swap in the finished site: the old one is removed only once the new one is complete
@@ -345,35 +385,14 @@ def build(
             shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    say(f"site written to {out}/index.html ({len(rendered)} notebook page(s))")
+    say(f"site written to {relative(out)}/index.html ({len(rendered)} notebook page(s))")
     return out
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options of this command (also those of ``series.py site``)."""
-    parser.add_argument(
-        "--notebooks", type=Path, default=ROOT / "notebooks", help="folder of executed notebooks (default: notebooks/)"
-    )
-    parser.add_argument(
-        "--results", type=Path, default=ROOT / "results", help="folder of their results files (default: results/)"
-    )
-    parser.add_argument(
-        "--out", type=Path, default=ROOT / "build" / "site", help="where the site goes (default: build/site/)"
-    )
-    return parser
-
-
 def run(args: argparse.Namespace) -> int:
+    """``python3 -m tools.series site``: options notebooks, results, out (None: the defaults of :func:`build`)."""
     start = time.time()
-    print(f"Rendering {args.notebooks} into {args.out} ...", flush=True)
+    print(f"Rendering {relative(args.notebooks or ROOT / 'notebooks')} ...", flush=True)
     build(args.out, args.notebooks, args.results)
     print(f"done in {time.time() - start:.0f} s", flush=True)
     return 0
-
-
-def main(argv: list[str]) -> int:
-    return run(add_arguments(argparse.ArgumentParser(description=__doc__.split("\n\n")[0])).parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

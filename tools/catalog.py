@@ -1,168 +1,199 @@
-"""The one ordered list of notebooks, and the repository's public address.
+"""The series as data: every notebook's metadata, in reading order, read from ``course/series.yaml``.
 
-Everything that refers to the series (navigation lines, Colab links and clone
-URL in the notebooks, the README tables, the web site, the series runner) reads
-it from here. Standard library only: ``python3 tools/series.py table --check``
-reads it before any virtual environment exists.
+``course/series.yaml`` is the one home of what the project knows about each notebook (title, what
+it teaches, headline metrics, prerequisites, slide ideas, session, deep dives) and of the teacher's
+sessions. Everything that refers to the series reads it through this module: the navigation lines
+and Colab links (:mod:`tools.navigation`), README's notebook list and the results page
+(:mod:`tools.pages`), the web site, the course plan, the runner and the tests.
+
+Core notebooks live at ``notebooks/<stem>.ipynb``; the deep dives that extend a core notebook at
+``notebooks/deep-dives/<stem>.ipynb`` (stem ``NNx_topic``: NN the core, x a letter).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import PurePath
+import functools
+from dataclasses import dataclass, field
+from pathlib import PurePath, PurePosixPath
 
-#: Public home of the repository: Colab badges link to it and Colab clones it.
-REPO_URL = "https://github.com/autoencoders-explained/autoencoders-explained"
-#: The branch or tag that Colab clones.
-REPO_REF = "main"
+from utils.config import ROOT
 
+#: The file this module reads.
+SERIES_FILE = ROOT / "course" / "series.yaml"
 #: The Keras backends the series runs on; the first is the default.
 BACKENDS = ("tensorflow", "jax", "torch")
+#: Where deep dives live, relative to ``notebooks/``.
+DEEP_DIVE_FOLDER = "deep-dives"
 
 
 @dataclass(frozen=True)
 class Notebook:
-    """One notebook of the series.
+    """One notebook of the series (a core notebook or a deep dive).
 
-    ``headline`` names the few metrics of ``results/<stem>.json`` that the README index and the
-    web site show, as (metric name, what it is); the first one is the key metric of the backend
-    table. A notebook without headline metrics shows its first three metrics on the site.
+    ``headline`` names the few metrics of ``results/<stem>.json`` that README, the results page and
+    the web site show, as (metric name, what it is); the first one is the key metric of the backend
+    table. ``core`` is the stem of the core notebook a deep dive extends (None for a core notebook).
     """
 
     stem: str
     title: str
     teaches: str
     headline: tuple[tuple[str, str], ...] = ()
+    prerequisites: str = ""
+    slides: str = ""
+    session: int | None = None
+    core: str | None = None
+    deep_dives: tuple[Notebook, ...] = field(default=(), repr=False)
 
     @property
     def number(self) -> str:
-        """The two-digit position in the series, e.g. ``"01"``."""
-        return self.stem[:2]
+        """The position in the series, e.g. ``"01"`` (``"04a"`` for a deep dive)."""
+        return self.stem.split("_", 1)[0]
 
     @property
     def key_metric(self) -> str | None:
         return self.headline[0][0] if self.headline else None
 
+    @property
+    def is_deep_dive(self) -> bool:
+        return self.core is not None
 
-#: The series, in reading order.
-NOTEBOOKS = [
-    Notebook(
-        "01_bottleneck_autoencoder",
-        "The bottleneck autoencoder",
-        "Encoder + decoder through a 2-unit bottleneck (the 5-2-5 network of the slides); "
-        "why data must have dependencies across dimensions to be compressible.",
-        (
-            ("dependent_relative_error", "relative reconstruction error, data with dependencies"),
-            ("independent_relative_error", "relative reconstruction error, independent dimensions"),
-            ("factor_r2", "R² of the hidden factors predicted from the 2-D code"),
-        ),
-    ),
-    Notebook(
-        "02_pca_vs_autoencoders",
-        "PCA versus autoencoders",
-        "A linear autoencoder finds the PCA subspace (measured by principal angles); "
-        "a non-linear one beats PCA on a curved toy manifold and on MNIST.",
-        (
-            ("linear_ae_max_principal_angle_deg", "largest principal angle, linear AE vs PCA subspace (degrees)"),
-            ("nonlinear_ae_mse_over_pca_mse", "MNIST test MSE, non-linear AE / PCA (code 16)"),
-            ("toy_curve_ae_mse_over_pca_mse", "curved toy data, test MSE, AE / PCA"),
-        ),
-    ),
-    Notebook(
-        "03_deep_autoencoder",
-        "The deep autoencoder",
-        "A dense deep autoencoder trained by backpropagation; MSE versus binary cross-entropy; "
-        "overfitting a small training set and weight decay; an overcomplete autoencoder that copies anything, "
-        "and denoising, L1 and contractive penalties that keep it good on digits and insensitive off them; "
-        "code size against PCA.",
-        (
-            ("test_mse_code32", "test MSE of the deep autoencoder, code 32"),
-            ("pca_mse_code32", "test MSE of PCA, 32 components"),
-            ("over_contractive_jacobian_encoder", "encoder Jacobian norm, overcomplete AE with a contractive penalty"),
-        ),
-    ),
-    Notebook(
-        "04_convolutional_autoencoder",
-        "The deep convolutional autoencoder",
-        "Conv + LeakyReLU + BatchNorm encoder, dense bottleneck, transposed-conv decoder; "
-        "against PCA and the dense autoencoder at code sizes 32 and 2; the 2-D latent space and its gaps; "
-        "what the code is for: a classifier from 10 labels per digit on the code, on PCA and on pixels.",
-        (
-            ("test_mse_code32", "test MSE of the convolutional autoencoder, code 32"),
-            ("mse_code32_over_pca", "its test MSE / PCA's, code 32"),
-            ("knn_accuracy_code2", "k-NN digit accuracy on the 2-D code"),
-        ),
-    ),
-    Notebook(
-        "05_generation",
-        "Generating digits by sampling the latent space",
-        "Decode random points of the latent space; why naive sampling fails; a Gaussian mixture on the codes "
-        "and the variational autoencoder as fixes, each measured by a Fréchet distance and a classifier score.",
-        (
-            ("fid_real_floor", "Fréchet distance between real training and test digits (the floor)"),
-            ("fid_ae16_gmm", "Fréchet distance, 16-D autoencoder + Gaussian mixture"),
-            ("fid_ae16_normal", "Fréchet distance, 16-D autoencoder + N(0, I) sampling"),
-        ),
-    ),
-    Notebook(
-        "06_denoising_images",
-        "Denoising images",
-        "A convolutional denoising autoencoder trained on noisy -> clean MNIST pairs at three noise levels, "
-        "against a Gaussian blur, a median filter (also with black and white levels that remove the clipping haze) "
-        "and a PCA projection tuned on held-out images, by PSNR and SSIM.",
-        (
-            ("psnr_ae_nf04", "PSNR of the denoising autoencoder, noise factor 0.4 (dB)"),
-            ("psnr_best_baseline_nf04", "PSNR of the best classical baseline, noise factor 0.4 (dB)"),
-            ("ssim_ae_nf04", "SSIM of the denoising autoencoder, noise factor 0.4"),
-        ),
-    ),
-    Notebook(
-        "07_denoising_speech",
-        "Denoising spoken digits",
-        "Noise added to spoken digits at exact SNRs; a convolutional autoencoder trained on a family of noises (white, "
-        "coloured, babble, mixtures) and tested also on hum, a kind it never heard, predicts a mask on log-magnitude "
-        "spectrograms; against spectral subtraction, a Wiener filter, noisereduce and the "
-        "oracle mask, by SI-SDR, STOI and PESQ, with audio players.",
-        (
-            ("si_sdr_ae_5db", "SI-SDR of the autoencoder, 5 dB input (dB)"),
-            ("si_sdr_best_baseline_5db", "SI-SDR of the best classical method, 5 dB input (dB)"),
-            ("stoi_ae_5db", "STOI of the autoencoder, 5 dB input"),
-        ),
-    ),
-    Notebook(
-        "08_anomaly_detection",
-        "Anomaly detection with autoencoders",
-        "Reconstruction error as an anomaly score on the one-class MNIST protocol (AUROC per digit) against PCA, "
-        "an Isolation Forest and a one-class SVM; a threshold from normal data only; damaged speech recordings found, "
-        "against one-line signal-processing detectors, and a damage no detector was designed for.",
-        (
-            ("mean_auroc", "mean AUROC of the autoencoder over the one-class MNIST tasks"),
-            ("mean_auroc_pca", "mean AUROC of PCA on the same tasks"),
-            ("mean_auroc_iforest", "mean AUROC of an Isolation Forest"),
-        ),
-    ),
-    Notebook(
-        "09_generating_speech",
-        "Generating spoken digits",
-        "A convolutional VAE on spectrograms of spoken digits, Griffin-Lim back to sound, and a conditional VAE "
-        "that says the digit asked for; every generator measured by a Fréchet distance on a digit classifier's "
-        "features, on spectrograms and on the waveforms you hear.",
-        (
-            ("cvae_intended_digit_share", "share of conditional-VAE clips heard as the digit asked for"),
-            ("fd_vae_prior", "Fréchet distance, VAE prior samples, as sound"),
-            ("fd_ae_normal", "Fréchet distance, autoencoder + N(0, I) sampling, as sound"),
-        ),
-    ),
-]
+    @property
+    def path(self) -> PurePosixPath:
+        """The notebook's path relative to the repository root."""
+        folder = PurePosixPath("notebooks", DEEP_DIVE_FOLDER) if self.is_deep_dive else PurePosixPath("notebooks")
+        return folder / f"{self.stem}.ipynb"
+
+    @property
+    def file(self):
+        """The notebook's file on this machine."""
+        return ROOT / self.path
 
 
-def stems() -> list[str]:
-    """The notebook stems, in reading order."""
-    return [nb.stem for nb in NOTEBOOKS]
+@dataclass(frozen=True)
+class Session:
+    """One session of the suggested course: its title, the teacher's plan, its notebooks' stems."""
+
+    title: str
+    plan: str
+    notebooks: tuple[str, ...]
+
+
+class SeriesError(ValueError):
+    """``course/series.yaml`` is malformed; the message names the entry and what to fix."""
+
+
+def _text(entry: dict, key: str, where: str, required: bool = True) -> str:
+    value = entry.get(key, "")
+    if required and not (isinstance(value, str) and value.strip()):
+        raise SeriesError(f"course/series.yaml: {where} needs a '{key}' (text).")
+    return " ".join(str(value).split())
+
+
+def _notebook(entry: dict, core: str | None, index: int) -> Notebook:
+    where = f"notebook {index + 1}" if core is None else f"a deep dive of {core}"
+    if not isinstance(entry, dict) or not entry.get("stem"):
+        raise SeriesError(f"course/series.yaml: {where} needs a 'stem' (e.g. 01_bottleneck_autoencoder).")
+    stem = str(entry["stem"])
+    where = stem
+    number = stem.split("_", 1)[0]
+    if core is None and not (len(number) == 2 and number.isdigit()):
+        raise SeriesError(f"course/series.yaml: the stem {stem!r} must start with two digits and '_' (01_name).")
+    if core is not None and not (number[:2] == core[:2] and len(number) == 3 and number[2].isalpha()):
+        raise SeriesError(
+            f"course/series.yaml: the deep dive {stem!r} of {core} must be named {core[:2]}x_topic (x a letter)."
+        )
+    headline = entry.get("headline") or {}
+    if not isinstance(headline, dict):
+        raise SeriesError(f"course/series.yaml: {where}'s 'headline' must map metric names to words.")
+    session = entry.get("session")
+    if core is None and not isinstance(session, int):
+        raise SeriesError(f"course/series.yaml: {where} needs a 'session' (a session number, 1 for the first).")
+    dives = tuple(_notebook(d, stem, i) for i, d in enumerate(entry.get("deep_dives") or []))
+    return Notebook(
+        stem=stem,
+        title=_text(entry, "title", where),
+        teaches=_text(entry, "teaches", where),
+        headline=tuple((str(k), str(v)) for k, v in headline.items()),
+        prerequisites=_text(entry, "prerequisites", where, required=core is None),
+        slides=_text(entry, "slides", where, required=core is None),
+        session=session if core is None else None,
+        core=core,
+        deep_dives=dives,
+    )
+
+
+@functools.cache
+def _load(path=SERIES_FILE) -> tuple[dict, tuple[Notebook, ...], tuple[Session, ...]]:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    cores = tuple(_notebook(entry, None, i) for i, entry in enumerate(data.get("notebooks") or []))
+    raw_sessions = data.get("sessions") or []
+    sessions = tuple(
+        Session(
+            title=_text(s, "title", f"session {i + 1}"),
+            plan=_text(s, "plan", f"session {i + 1}"),
+            notebooks=tuple(nb.stem for nb in cores if nb.session == i + 1),
+        )
+        for i, s in enumerate(raw_sessions)
+    )
+    for nb in cores:
+        if not 1 <= nb.session <= len(sessions):
+            raise SeriesError(f"course/series.yaml: {nb.stem}'s session {nb.session} is not one of the sessions.")
+    stems = [nb.stem for nb in cores] + [d.stem for nb in cores for d in nb.deep_dives]
+    doubles = sorted({s for s in stems if stems.count(s) > 1})
+    if doubles:
+        raise SeriesError(f"course/series.yaml: {', '.join(doubles)} listed more than once.")
+    return data.get("repository") or {}, cores, sessions
+
+
+def repository() -> tuple[str, str]:
+    """(URL, branch or tag) of the repository's public home: Colab badges link to it and Colab clones it."""
+    repo = _load()[0]
+    return str(repo.get("url", "")), str(repo.get("ref", "main"))
+
+
+def core_notebooks() -> tuple[Notebook, ...]:
+    """The core notebooks, in reading order."""
+    return _load()[1]
+
+
+def deep_dives() -> tuple[Notebook, ...]:
+    """Every deep dive, in the order of the core notebooks they extend."""
+    return tuple(d for nb in core_notebooks() for d in nb.deep_dives)
+
+
+def all_notebooks() -> tuple[Notebook, ...]:
+    """Every notebook in reading order: each core notebook followed by its deep dives."""
+    return tuple(n for nb in core_notebooks() for n in (nb, *nb.deep_dives))
+
+
+def sessions() -> tuple[Session, ...]:
+    """The suggested sessions of the course, in order."""
+    return _load()[2]
+
+
+def by_stem(stem: str) -> Notebook:
+    """The catalog entry of a stem.
+
+    Raises:
+        KeyError: if no notebook has that stem.
+    """
+    for nb in all_notebooks():
+        if nb.stem == stem:
+            return nb
+    raise KeyError(f"{stem} is not listed in course/series.yaml")
+
+
+def stems(deep: bool = True) -> list[str]:
+    """The stems in reading order (with ``deep=False``, the core notebooks only)."""
+    return [nb.stem for nb in (all_notebooks() if deep else core_notebooks())]
 
 
 def select(names: list[str]) -> list[str]:
-    """The stems named by ``names`` (a stem, a prefix such as ``"01"``, or a file name); all when empty.
+    """The stems named by ``names`` (a stem, a prefix such as ``"01"`` or ``"04a"``, or a file name); all
+    when empty. A two-digit prefix names the core notebook (its deep dives have a letter after it).
 
     Raises:
         ValueError: when a name matches no notebook or more than one.
@@ -173,14 +204,16 @@ def select(names: list[str]) -> list[str]:
     chosen = []
     for name in names:
         name = PurePath(name).stem
-        hits = [s for s in known if s == name or s.startswith(name)]
+        exact = [s for s in known if s == name or s.split("_", 1)[0] == name]
+        hits = exact or [s for s in known if s.startswith(name)]
         if len(hits) != 1:
             raise ValueError(f"'{name}' matches {len(hits)} notebooks; choose one of: {', '.join(known)}")
         chosen.append(hits[0])
     return chosen
 
 
-def github_path(stem: str) -> str:
-    """``owner/name`` plus the path of a notebook, as Colab's GitHub links need it."""
-    owner_name = REPO_URL.removeprefix("https://github.com/").removesuffix(".git")
-    return f"{owner_name}/blob/{REPO_REF}/notebooks/{stem}.ipynb"
+def github_path(nb: Notebook) -> str:
+    """``owner/name/blob/<ref>/<path>`` of a notebook, as Colab's GitHub links need it."""
+    url, ref = repository()
+    owner_name = url.removeprefix("https://github.com/").removesuffix(".git")
+    return f"{owner_name}/blob/{ref}/{nb.path}"

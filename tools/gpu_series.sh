@@ -8,7 +8,7 @@
 # which downloads the wheels that machine lacks into .whl/, packs the data into data/cache/ (both ignored
 # by git) and checks that the whole travels inside 64 MiB; carry .whl, data/cache/mnist.npz and
 # data/cache/fsdd.tar.xz along, and run it there from the repository root. On a GPU machine with
-# network, `python3 tools/series.py run --backend jax` does the same without any of this.
+# network, `python3 -m tools.series run --backend jax` does the same without any of this.
 #
 #   bash tools/gpu_series.sh [jax|torch|tensorflow] [--quick] [NOTEBOOK ...]
 #         run the series (full mode unless --quick; every notebook unless some are named) inside
@@ -19,12 +19,12 @@
 #         that no longer fits is "not started". Logs, results files and summary.json/.txt go to
 #         build/gpu-<backend>[-quick]/ (and, when OUT names a folder, to $OUT as one archive).
 #   bash tools/gpu_series.sh test [jax|torch|tensorflow]
-#         the notebooks' quick-mode tests (nbval), as `python3 tools/series.py test notebooks/`
+#         the notebooks' quick-mode tests (nbval), as `python3 -m tools.series test notebooks/`
 #   bash tools/gpu_series.sh --pack
 #         download the wheels into .whl/ and pack the data mirror into data/cache/ (needs pip and network)
 #
-# A notebook passes when it ran to its last cell: the web site, which `series.py run` would also
-# render, is skipped here (one line says so; `series.py site` renders it later from the results), so
+# A notebook passes when it ran to its last cell: the web site, which `tools.series run` would also
+# render, is skipped here (one line says so; `tools.series site` renders it later from the results), so
 # a site problem cannot mark a notebook as failed. Why several at a time: the notebooks' small networks
 # keep a GPU busy only a fraction of each step (the rest is host work: Python, data, scikit-learn, audio),
 # so notebooks that share it overlap that idle time; each process then allocates GPU memory as it needs
@@ -32,7 +32,7 @@
 # PESQ is built from its source archive with the carried build requirements; if that fails, notebook 07
 # prints one line saying PESQ is unavailable and runs the rest. Each results file records the backend
 # and the device (utils.setup reads the GPU's name). Record a run in README's backend table and the course plan with
-#   python3 tools/series.py backends --gpu build/gpu-jax     (copies it into results/gpu/)
+#   python3 -m tools.series backends --gpu build/gpu-jax     (copies it into results/gpu/)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 START_ALL=$(date +%s)
@@ -129,7 +129,10 @@ echo "pesq: $PESQ"
 if [[ -f data/cache/fsdd.tar.xz && ! -d data/cache/fsdd/recordings ]]; then
   tar xJf data/cache/fsdd.tar.xz -C data/cache || { echo "data/cache/fsdd.tar.xz did not unpack"; exit 1; }
 fi
-export KERAS_BACKEND="$BACKEND" AE_NO_VENV=1 AE_DATA_DIR="${AE_DATA_DIR:-data/cache}"
+export KERAS_BACKEND="$BACKEND" AE_NO_VENV=1
+# the data packed by --pack, unless AE_DATA_DIR names a mirror (without either, the notebooks find their data
+# as anywhere else: cache, download, offline fallback)
+if [[ -z "${AE_DATA_DIR:-}" && -f data/cache/mnist.npz ]]; then export AE_DATA_DIR=data/cache; fi
 # notebooks that share the GPU: memory taken as needed (JAX, TensorFlow), the CPU cores shared out
 export XLA_PYTHON_CLIENT_PREALLOCATE="${XLA_PYTHON_CLIENT_PREALLOCATE:-false}" TF_FORCE_GPU_ALLOW_GROWTH=true
 THREADS=$(( $(nproc) / PARALLEL )); (( THREADS >= 1 )) || THREADS=1
@@ -147,7 +150,7 @@ python3 -m ipykernel install --prefix "$KERNELS" --name python3 >/dev/null \
   || { echo "ipykernel could not install a kernel spec for $(command -v python3)"; exit 1; }
 
 if [[ $TESTS == 1 ]]; then
-  timeout "$(( BUDGET - ($(date +%s) - START_ALL) ))" python3 tools/series.py test --backend "$BACKEND" notebooks/ \
+  timeout "$(( BUDGET - ($(date +%s) - START_ALL) ))" python3 -m tools.series test --backend "$BACKEND" notebooks/ \
     -p no:cacheprovider 2>&1 | tee "$OUTDIR/tests.log"
   rc=${PIPESTATUS[0]}
   echo "quick-mode notebook tests (nbval) on $DEVICE: $( ((rc == 0)) && echo passed || ( ((rc == 124)) && echo "stopped at the budget" || echo "FAILED (rc=$rc)") ) in $(( $(date +%s) - START_ALL )) s" | tee "$OUTDIR/summary.txt"
@@ -169,14 +172,14 @@ mapfile -t NOTEBOOKS <<< "$STEMS"
 # that the short ones fill the gaps at the end instead of a long one starting last
 mapfile -t ORDER < <(python3 -c "
 import sys
-from tools.report import load_record
+from tools.records import load_record
 print('\n'.join(sorted(sys.argv[1:], key=lambda stem: -((load_record(stem) or {}).get('wall_seconds') or 1e9))))" \
   "${NOTEBOOKS[@]}")
 QUICK=(); [[ $MODE == quick ]] && QUICK=(--quick)
 run_one() {  # stem, seconds allowed: runs it, writes its line of statuses.tsv to <stem>.status
   local stem=$1 limit=$2 start rc took status
   start=$(date +%s)
-  timeout "$limit" python3 tools/series.py run --no-site "${QUICK[@]}" --backend "$BACKEND" "$stem" > "$OUTDIR/$stem.log" 2>&1
+  timeout "$limit" python3 -m tools.series run --no-site "${QUICK[@]}" --backend "$BACKEND" "$stem" > "$OUTDIR/$stem.log" 2>&1
   rc=$? took=$(( $(date +%s) - start ))
   if (( rc == 0 )); then status=passed; elif (( rc == 124 )); then status="timed out after $limit s"; else status=FAILED; fi
   printf '%s\t%s\t%s\n' "$stem" "$status" "$took" > "$OUTDIR/$stem.status"
@@ -194,9 +197,9 @@ for stem in "${ORDER[@]}"; do
 done
 wait
 for stem in "${NOTEBOOKS[@]}"; do cat "$OUTDIR/$stem.status"; done > "$OUTDIR/statuses.tsv"  # in the series' order
-SITE="skipped: this script runs the notebooks only; render the site later with python3 tools/series.py site"
+SITE="skipped: this script runs the notebooks only; render the site later with python3 -m tools.series site"
 echo "site: $SITE"
-python3 -m tools.report gpu-summary "$OUTDIR" --results "build/$MODE-$BACKEND/results" --backend "$BACKEND" --device "$DEVICE" --mode "$MODE" \
+python3 -m tools.series gpu-summary "$OUTDIR" --results "build/$MODE-$BACKEND/results" --backend "$BACKEND" --device "$DEVICE" --mode "$MODE" \
   --budget "$BUDGET" --parallel "$PARALLEL" --seconds "$(( $(date +%s) - START_ALL ))" --pesq "$PESQ" --site "$SITE" | tee "$OUTDIR/summary.txt"
 # when OUT names a folder, hand the logs and results back there as one archive plus the summary
 if [[ -n "${OUT:-}" ]]; then

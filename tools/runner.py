@@ -1,4 +1,4 @@
-"""Execute notebooks headless, each top to bottom in a fresh kernel: ``series.py run`` and ``regenerate``.
+"""Execute notebooks headless, each top to bottom in a fresh kernel: ``python3 -m tools.series run`` and ``regenerate``.
 
 * :func:`execute` runs one notebook with nbclient. Outputs and execution counts are cleared first,
   so a copy that failed half-way shows only what ran, with the error where it happened. The
@@ -7,7 +7,13 @@
   output) goes to a log file, so that it cannot break the progress lines. Where the kernel
   specification supports it, kernel and client talk over CurveZMQ-encrypted TCP.
 * :func:`run_series` writes executed copies, results files, kernel logs and a web site under
-  ``build/<mode>[-<backend>]/``; :func:`regenerate` rewrites the committed notebooks in place.
+  ``build/<mode>[-<backend>]/`` (each notebook's earlier files there removed first, and its table and
+  site showing only this run's notebooks: never an earlier run's figures as this run's);
+  :func:`regenerate` rewrites the committed notebooks in place.
+
+Before the first kernel starts, every ``AE_*`` variable is validated (``utils.config``) and the data
+mirror named by ``AE_DATA_DIR``, if any, is inspected (``utils.data``): a mistake costs seconds, and a
+mirror whose content is not the data set it claims is named in the first lines and in the summary.
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ import re
 import time
 from pathlib import Path
 
-from tools import add_navigation, report
-from tools.catalog import select
+from tools import catalog, pages
+from tools.records import load_record, relative
+from tools.tables import results_table
+from utils.config import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 # nbclient's limit is per cell: a full-mode training cell of notebook 06 ran past one hour on 2 CPU cores
 # (2026-11-28), so a cell gets four hours before it counts as hung.
 CELL_TIMEOUT_S = 4 * 3600
@@ -56,14 +63,14 @@ def take_cell_timings(nb) -> list[dict]:
 
 
 def execute(
-    stem: str,
+    source: Path,
     out_path: Path,
     env: dict[str, str],
     log_path: Path,
     failed_path: Path | None = None,
     timeout: int = CELL_TIMEOUT_S,
 ) -> float:
-    """Execute notebooks/<stem>.ipynb top to bottom in a fresh kernel and write it to out_path; return seconds.
+    """Execute the notebook at source top to bottom in a fresh kernel and write it to out_path; return seconds.
 
     ``env`` is added to this process's environment for the kernel only. The kernel process's own
     stderr goes to log_path. The file is written to a temporary name and renamed, so out_path is
@@ -75,7 +82,6 @@ def execute(
     import nbformat
     from nbclient import NotebookClient
 
-    source = ROOT / "notebooks" / f"{stem}.ipynb"
     nb = nbformat.read(source, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -99,7 +105,7 @@ def execute(
     finally:
         timings = take_cell_timings(nb)
         log_path.with_suffix(".timings.json").write_text(
-            json.dumps({"notebook": stem, "cells": timings}, indent=1) + "\n", encoding="utf-8"
+            json.dumps({"notebook": Path(source).stem, "cells": timings}, indent=1) + "\n", encoding="utf-8"
         )
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".ipynb.part")
@@ -113,44 +119,97 @@ def _failure(exc: BaseException, log_path: Path) -> str:
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()  # the traceback's colours
     line = f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}"
     if log_path.exists() and log_path.stat().st_size:
-        line += f" (kernel log: {_relative(log_path)})"
+        line += f" (kernel log: {relative(log_path)})"
     return line
 
 
-def _relative(path: Path) -> Path:
-    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+def preflight(say=print) -> list[str]:
+    """Validate every AE_* variable (raises ValueError with the message to act on) and describe the data
+    mirror AE_DATA_DIR names; print what there is to say, and return the sentences a summary should repeat
+    (a data set whose content is not the one it claims, a missing or damaged file)."""
+    from utils import config, data
+
+    for note in config.check_environment():  # AE_* variables set but read by nothing (typos)
+        say(f"Note: {note}")
+    if config.data_dir() is None:
+        say(
+            "Data: no mirror (AE_DATA_DIR unset): each notebook uses the download cache, a download or its "
+            "offline fallback, and says which."
+        )
+        return []
+    findings = data.mirror_report()
+    for finding in findings:
+        say(f"Data mirror (AE_DATA_DIR): {finding.sentence}")
+    return [finding.sentence for finding in findings if finding.status != "verified"]
+
+
+def _estimate(stems: list[str], quick: bool) -> str:
+    """How long the run should take, from the committed full-mode runs and the recorded quick runs."""
+    from tools.records import recorded_quick_run
+
+    times = [(recorded_quick_run(s) if quick else load_record(s)) or {} for s in stems]
+    known = [t["wall_seconds"] for t in times if "wall_seconds" in t]
+    if not known:
+        return ""
+    total = sum(known) / 60
+    where = "the recorded quick runs" if quick else "the committed full-mode runs"
+    unknown = len(stems) - len(known)
+    words = f"about {total:.0f} min" if total >= 1.5 else f"about {sum(known):.0f} s"
+    return f" ({words} by {where} on a 2-core CPU{f', {unknown} not timed' if unknown else ''})"
+
+
+def _clear(out_dir: Path, stem: str) -> Path:
+    """Remove an earlier run's executed copy, results file and kernel logs of one notebook (another run may be
+    writing the other notebooks' files into the same folder: tools/gpu_series.sh runs several at once);
+    returns where its executed copy goes."""
+    executed = out_dir / "executed" / catalog.by_stem(stem).path.relative_to("notebooks")
+    for path in (executed, out_dir / "results" / f"{stem}.json", *(out_dir / "logs").glob(f"{stem}.*")):
+        path.unlink(missing_ok=True)
+    return executed
 
 
 def run_series(names: list[str], quick: bool = False, backend: str | None = None, site: bool = True) -> int:
     """Execute the named notebooks (all when none) into build/, print the results table, render a site."""
-    out_dir = ROOT / "build" / (("quick" if quick else "full") + (f"-{backend}" if backend else ""))
+    stems = catalog.select(names)
+    try:
+        data_problems = preflight()
+    except ValueError as exc:
+        print(f"Not started: {exc}")
+        return 2
+    mode = "quick" if quick else "full"
+    out_dir = ROOT / "build" / (mode + (f"-{backend}" if backend else ""))
     env = {"AE_QUICK": "1" if quick else "0", "AE_RESULTS_DIR": str(out_dir / "results")}
     if backend:
         env["KERAS_BACKEND"] = backend
-    stems = select(names)
     print(
-        f"Running {len(stems)} notebook(s) in {'quick' if quick else 'full'} mode; "
-        f"executed copies go to {_relative(out_dir)}/executed/, kernel logs to {_relative(out_dir)}/logs/",
+        f"Running {len(stems)} notebook(s) in {mode} mode{_estimate(stems, quick)}; executed copies go to "
+        f"{relative(out_dir)}/executed/, kernel logs to {relative(out_dir)}/logs/"
+        + ("" if quick else ". Quick mode (--quick or AE_QUICK=1) takes a minute or two per notebook."),
         flush=True,
     )
-    failed = []
+    statuses = {}
     for i, stem in enumerate(stems, 1):
         print(f"[{i}/{len(stems)}] {stem} ...", end=" ", flush=True)
         log_path = out_dir / "logs" / f"{stem}.log"
+        executed = _clear(out_dir, stem)
         try:
-            seconds = execute(stem, out_dir / "executed" / f"{stem}.ipynb", env, log_path)
+            seconds = execute(catalog.by_stem(stem).file, executed, env, log_path)
             print(f"done in {seconds:.0f} s", flush=True)
+            statuses[stem] = "passed"
         except Exception as exc:  # keep going: report every failing notebook at the end
             print(f"FAILED: {_failure(exc, log_path)}", flush=True)
-            failed.append(stem)
+            statuses[stem] = "FAILED"
     print()
-    print(report.results_table(out_dir / "results"))
+    print(results_table(out_dir / "results", stems=list(statuses)))
+    failed = [stem for stem, status in statuses.items() if status != "passed"]
     if site:
-        failed += build_site_of_run(out_dir)
+        failed += build_site_of_run(out_dir, statuses)
+    for line in data_problems:
+        print(f"\nNote on the data: {line}")
     if failed:
         print(
             f"\n{len(failed)} notebook(s) failed: {', '.join(failed)}; "
-            f"their executed copies in {_relative(out_dir)}/executed/ show the error where it happened"
+            f"their executed copies in {relative(out_dir)}/executed/ show the error where it happened"
         )
         return 1
     return 0
@@ -158,35 +217,57 @@ def run_series(names: list[str], quick: bool = False, backend: str | None = None
 
 def regenerate(names: list[str], backend: str | None = None) -> int:
     """Re-execute tracked notebooks in place, in full mode, so committed outputs match the code;
-    then refresh the navigation lines and README's tables."""
+    then refresh every generated page (``tools.pages``)."""
+    from utils import config
+
+    try:
+        data_problems = preflight()
+        if config.is_quick():
+            raise ValueError(
+                "regenerate writes the committed full-mode outputs, and AE_QUICK asks for quick mode: unset "
+                "AE_QUICK (or use `run --quick`, which writes to build/quick/)."
+            )
+    except ValueError as exc:
+        print(f"Not started: {exc}")
+        return 2
+    if data_problems:
+        print("Not started: the committed outputs must come from the real data sets; fix the mirror first.")
+        return 2
     env = {"AE_QUICK": "0", "AE_RESULTS_DIR": ""}
     if backend:
         env["KERAS_BACKEND"] = backend
-    for stem in select(names):
-        print(f"{stem}: executing in full mode ...", end=" ", flush=True)
+    for stem in catalog.select(names):
+        print(f"{stem}: executing in full mode{_estimate([stem], False)} ...", end=" ", flush=True)
         failed = ROOT / "build" / "failed" / f"{stem}.ipynb"
         log_path = ROOT / "build" / "logs" / f"{stem}.log"
         try:
-            seconds = execute(stem, ROOT / "notebooks" / f"{stem}.ipynb", env, log_path, failed_path=failed)
+            source = catalog.by_stem(stem).file
+            seconds = execute(source, source, env, log_path, failed_path=failed)
         except Exception as exc:
             print(
                 f"FAILED: {_failure(exc, log_path)}; the tracked notebook is unchanged, the failed run is in "
-                f"{_relative(failed)}"
+                f"{relative(failed)}"
             )
             return 1
         print(f"{seconds:.0f} s", flush=True)
-    add_navigation.main([])
-    return report.update_readme()
+    return pages.update()
 
 
-def build_site_of_run(out_dir: Path) -> list[str]:
+def build_site_of_run(out_dir: Path, statuses: dict[str, str]) -> list[str]:
     """Render a run's executed copies as a web site in out_dir/site (tools/build_site.py); [] when it worked."""
     from tools.build_site import build
 
     try:
-        build(out_dir / "site", notebooks_dir=out_dir / "executed", results_dir=out_dir / "results", quiet=True)
+        build(
+            out_dir / "site",
+            notebooks_dir=out_dir / "executed",
+            results_dir=out_dir / "results",
+            quiet=True,
+            statuses=statuses,
+            logs=relative(out_dir / "logs"),
+        )
     except Exception as exc:  # the executed notebooks are kept; report the site as one more failure
         print(f"\nweb site: FAILED: {type(exc).__name__}: {exc}")
         return ["(web site)"]
-    print(f"\nweb site: {_relative(out_dir / 'site' / 'index.html')}")
+    print(f"\nweb site: {relative(out_dir / 'site' / 'index.html')}")
     return []

@@ -1,39 +1,32 @@
-#!/usr/bin/env python3
-"""Set up, run and test the notebook series from one place.
+"""Set up, run and test the notebook series from one place. Run from the repository root:
 
-    python3 tools/series.py run [--quick] [NOTEBOOK ...]   execute the series headless, print the results table
-    python3 tools/series.py test [PYTEST ARGS ...]         run the unit tests and every notebook under nbval (quick mode)
-    python3 tools/series.py regenerate [NOTEBOOK ...]      re-execute notebooks in place in full mode (committed outputs)
-    python3 tools/series.py table [--readme|--check] [FOLDER]
-                                                           print the results table (or rewrite/check README's copy)
-    python3 tools/series.py backends [--check] [--gpu FOLDER]
-                                                           record the quick runs of each backend (build/quick-<backend>/)
-                                                           in results/backends/quick_runs.json and README's backend table
-                                                           (with --gpu, also a run of tools/gpu_series.sh: results/gpu/)
-    python3 tools/series.py student [NOTEBOOK ...]         write the student edition (no solutions, self-checks)
-                                                           to build/student/ (tools/student.py)
-    python3 tools/series.py site [--notebooks DIR] [--results DIR] [--out DIR]
-                                                           render the executed notebooks as a web site (build/site/)
+    python3 -m tools.series test [PYTEST ARGS ...]        the unit tests and every notebook under nbval, in quick
+                                                          mode (what CI runs; about half an hour on 2 CPU cores)
+    python3 -m tools.series run [--quick] [NOTEBOOK ...]  execute notebooks headless into build/, print their
+                                                          results and render them as a web site (full mode:
+                                                          minutes to half an hour per notebook on a CPU)
 
-Every command but ``table`` without options first makes sure it runs inside the project's virtual
-environment: ``.venv`` beside this repository is created when missing, ``requirements.txt`` installed
-when it changed, and the command restarted there (``tools/environment.py``). ``table`` alone, which
-prints a results table, needs nothing but Python 3.10+.
+and, for maintainers (CONTRIBUTING.md):
 
-``run`` writes its executed copies to ``build/<mode>/executed/``, their results files to
-``build/<mode>/results/`` and the kernels' logs to ``build/<mode>/logs/``, and renders them as a web
-site in ``build/<mode>/site/`` (``<mode>`` being ``full`` or ``quick``): the tracked notebooks and
-``results/`` are left alone. ``regenerate`` is the maintainer's command that rewrites them.
-NOTEBOOK is a stem such as ``01_bottleneck_autoencoder`` or a prefix such as ``01``.
+    regenerate [NOTEBOOK ...]     re-execute notebooks in place in full mode (the committed outputs), then `pages`
+    pages [--check]               rewrite every generated page and line: README's notebook list,
+                                  results/README.md, course/plan.md, the notebooks' navigation
+    table [FOLDER]                print the results table of a folder of results files (default: results/)
+    backends [--gpu FOLDER]       record the quick runs of build/quick-<backend>/ (and a GPU run), then `pages`
+    timings [LOGS] [--top N]      where a run's time went, per cell (from the runner's .timings.json files)
+    student [NOTEBOOK ...]        the student edition (no solutions, self-checks) in build/student/
+    site [--notebooks DIR] ...    render executed notebooks as a web site (default: the committed ones, build/site/)
+    new NN_name "Title"           scaffold a new notebook, its self-checks file and its entry in course/series.yaml
+    gpu-summary FOLDER ...        summary.json of a tools/gpu_series.sh run (called by that script)
 
-``test`` first finds or provides the headless Chromium of the web site's browser tests
-(``tools/browser.py``); where none can be had, those tests are skipped with one line saying how to
-get one, or fail when ``AE_REQUIRE_BROWSER=1`` (as in CI).
+NOTEBOOK is a stem such as ``01_bottleneck_autoencoder``, a prefix such as ``01`` or a deep dive such as
+``04a``. Quick mode: ``--quick`` or ``AE_QUICK=1`` (the same). ``run``, ``test`` and ``regenerate`` take
+``--backend tensorflow|jax|torch`` (default: the ``KERAS_BACKEND`` variable, else TensorFlow).
 
-``run``, ``test`` and ``regenerate`` take ``--backend tensorflow|jax|torch`` (default: the
-``KERAS_BACKEND`` variable, else TensorFlow). JAX and PyTorch are installed into ``.venv`` from
-``requirements-backends.txt`` the first time they are asked for; ``run`` then writes to
-``build/<mode>-<backend>/``.
+Every command first makes sure it runs inside the project's virtual environment (``tools/environment.py``):
+``.venv`` is created when missing, the requirements installed when they changed (``requirements.txt``,
+what the notebooks need; ``requirements-dev.txt`` too for the tests, the site and the student edition),
+and the command restarted there. ``AE_NO_VENV=1`` uses the current Python as it is.
 """
 
 from __future__ import annotations
@@ -44,21 +37,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make the repository root importable instead of tools/
-    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+from tools.environment import ensure_backend, ensure_environment
 
-# these modules need only the standard library: table and backends run before any virtual environment exists
-from tools import report  # noqa: E402
-from tools.build_site import add_arguments as add_site_arguments  # noqa: E402
-from tools.catalog import BACKENDS, select  # noqa: E402
-from tools.environment import ensure_backend, ensure_environment  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
+#: The commands that need the maintainers' tools (pytest, Sphinx, otter-grader ...) as well.
+DEV_COMMANDS = {"test", "site", "student", "run", "regenerate"}
+BACKEND_CHOICES = ("tensorflow", "jax", "torch")  # tools.catalog.BACKENDS, which needs PyYAML to import
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
-        prog="python3 tools/series.py",
+        prog="python3 -m tools.series",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
@@ -70,44 +58,68 @@ def parser() -> argparse.ArgumentParser:
 
     def backend(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
-            "--backend", choices=BACKENDS, help="Keras backend (default: the KERAS_BACKEND variable, else tensorflow)"
+            "--backend",
+            choices=BACKEND_CHOICES,
+            help="Keras backend (default: the KERAS_BACKEND variable, else tensorflow)",
         )
 
-    run = command("run", "execute the series headless, print the results table, render a web site")
-    run.add_argument("--quick", action="store_true", help="quick mode (AE_QUICK=1): less data, fewer epochs")
+    def notebooks(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="stems or prefixes (default: all)")
+
+    run = command("run", "execute notebooks headless into build/, print their results, render a web site")
+    run.add_argument("--quick", action="store_true", help="quick mode (the same as AE_QUICK=1): less data and training")
     run.add_argument("--no-site", dest="site", action="store_false", help="do not render the web site of the run")
     backend(run)
-    run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="stems or prefixes (default: all)")
+    notebooks(run)
 
-    test = command("test", "run pytest in quick mode; other arguments go to pytest")
-    backend(test)
+    backend(command("test", "run pytest in quick mode; other arguments go to pytest"))
 
     regenerate = command("regenerate", "re-execute notebooks in place in full mode (the committed outputs)")
     backend(regenerate)
-    regenerate.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="stems or prefixes (default: all)")
+    notebooks(regenerate)
+
+    pages = command("pages", "rewrite every generated page and line (README's list, results/, course plan, navigation)")
+    pages.add_argument("--check", action="store_true", help="change nothing; exit 1 when something is stale")
 
     table = command("table", "print the results table of a folder of results files")
-    mode = table.add_mutually_exclusive_group()
-    mode.add_argument("--readme", action="store_true", help="rewrite README's index and results tables")
-    mode.add_argument("--check", action="store_true", help="exit 1 when README's tables are stale")
     table.add_argument("folder", nargs="?", type=Path, help="default: results/")
 
-    backends = command("backends", "record the quick runs of build/quick-<backend>/ and README's backend table")
-    backends.add_argument("--check", action="store_true", help="change nothing; exit 1 when README's table is stale")
+    backends = command("backends", "record the quick runs of build/quick-<backend>/, then rewrite the pages")
     backends.add_argument(
         "--gpu", type=Path, metavar="FOLDER", help="also record the GPU run tools/gpu_series.sh wrote in FOLDER"
     )
 
-    add_site_arguments(command("site", "render the executed notebooks as a web site"))
+    timings = command("timings", "per-cell timing table of a run (where the time went)")
+    timings.add_argument("logs", type=Path, nargs="?", help="the run's logs folder (default: build/logs/)")
+    timings.add_argument("--top", type=int, default=3, help="slowest cells shown per notebook")
 
     student = command("student", "write the student edition (no solutions, self-checks) to build/student/")
-    student.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="stems or prefixes (default: all)")
+    notebooks(student)
+
+    site = command("site", "render executed notebooks as a web site")
+    site.add_argument("--notebooks", type=Path, help="folder of executed notebooks, laid out like notebooks/")
+    site.add_argument("--results", type=Path, help="folder of their results files (default: results/)")
+    site.add_argument("--out", type=Path, help="where the site goes (default: build/site/)")
+
+    new = command("new", "scaffold a new notebook, its self-checks file and its entry in course/series.yaml")
+    new.add_argument("stem", help="NN_name for a core notebook (e.g. 10_sparse_codes), NNx_name for a deep dive")
+    new.add_argument("title", help="the notebook's title")
+
+    gpu = command("gpu-summary", "write and print the summary.json of a tools/gpu_series.sh run")
+    gpu.add_argument("folder", type=Path)
+    gpu.add_argument("--results", type=Path, required=True, help="the run's build/<mode>-<backend>/results/")
+    for name in ("backend", "device", "mode", "pesq", "site"):
+        gpu.add_argument(f"--{name}", required=True)
+    gpu.add_argument("--budget", dest="budget_seconds", type=int, required=True)
+    gpu.add_argument("--seconds", dest="total_seconds", type=int, required=True)
+    gpu.add_argument("--parallel", type=int, default=1, help="notebooks run at a time")
     return top
 
 
 def test(backend: str | None, pytest_args: list[str]) -> int:
     """pytest in quick mode, with the browser of the site tests found or provided first."""
     from tools import browser
+    from utils.config import ROOT
 
     executable = browser.provide()
     if executable:
@@ -123,39 +135,81 @@ def test(backend: str | None, pytest_args: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
 
 
+def _quick(flag: bool) -> bool:
+    """Quick mode from --quick or AE_QUICK (validated by utils.config: a typo is an error, not full mode)."""
+    from utils.config import is_quick
+
+    return flag or is_quick()
+
+
 def main(argv: list[str]) -> int:
     args, extra = parser().parse_known_args(argv)
     if extra and args.command != "test":
         parser().error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command == "table" and not (args.readme or args.check):
-        print(report.results_table(args.folder))
+    if args.command == "gpu-summary":  # on the GPU machine, with its own Python: no virtual environment
+        from tools.gpu import gpu_summary_lines, write_gpu_summary
+
+        facts = {k: v for k, v in vars(args).items() if k not in ("command", "folder", "results")}
+        print("\n".join(gpu_summary_lines(write_gpu_summary(args.folder, args.results, **facts))))
         return 0
-    if args.command in ("run", "regenerate", "student"):
-        try:
-            select(args.notebooks)
-        except ValueError as exc:  # a NOTEBOOK that names no notebook, or several
-            parser().error(str(exc))
-    ensure_environment(Path(__file__), argv)
+    ensure_environment(argv, dev=args.command in DEV_COMMANDS)
+    try:
+        return _dispatch(args, extra)
+    except ValueError as exc:  # a NOTEBOOK that names nothing, a bad AE_* variable, a malformed course/series.yaml
+        print(f"{parser().prog} {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace, extra: list[str]) -> int:
     if getattr(args, "backend", None):
         ensure_backend(args.backend)
-    if args.command == "table":  # README's tables and its course plan (which reads the self-checks)
-        return report.update_readme(check=args.check)
+    if args.command == "test":
+        return test(args.backend, extra)
+    if args.command == "pages":
+        from tools import pages
+
+        return pages.update(check=args.check)
+    if args.command == "table":
+        from tools.tables import results_table
+
+        print(results_table(args.folder))
+        return 0
     if args.command == "backends":
-        return report.update_backends(check=args.check, gpu=args.gpu)
+        from tools import gpu, pages, records
+
+        if args.gpu:
+            gpu.record_gpu_run(args.gpu)
+            print(f"results/gpu/ written from {records.relative(args.gpu)}")
+        records.write_backends(records.record_backends())
+        print(f"{records.relative(records.BACKENDS_FILE)} written")
+        return pages.update()
+    if args.command == "timings":
+        from tools.tables import cell_timings_table
+        from utils.config import ROOT
+
+        try:
+            print(cell_timings_table(args.logs or ROOT / "build" / "logs", args.top))
+        except FileNotFoundError as error:
+            print(error, file=sys.stderr)
+            return 1
+        return 0
     if args.command == "site":
         from tools import build_site
 
         return build_site.run(args)
-    if args.command == "test":
-        return test(args.backend, extra)
     if args.command == "student":
         from tools import student
 
         return student.main(args.notebooks)
-    from tools import runner
+    if args.command == "new":
+        from tools import scaffold
 
+        return scaffold.new(args.stem, args.title)
+    from tools import catalog, runner
+
+    catalog.select(args.notebooks)  # a NOTEBOOK that names nothing fails before anything starts
     if args.command == "run":
-        return runner.run_series(args.notebooks, quick=args.quick, backend=args.backend, site=args.site)
+        return runner.run_series(args.notebooks, quick=_quick(args.quick), backend=args.backend, site=args.site)
     return runner.regenerate(args.notebooks, backend=args.backend)
 
 

@@ -1,6 +1,6 @@
 """The student edition: every notebook without its solutions, with self-checks, made by otter-grader.
 
-    python3 tools/series.py student [NOTEBOOK ...]
+    python3 -m tools.series student [NOTEBOOK ...]
 
 writes
 
@@ -23,7 +23,6 @@ with every figure stay in ``notebooks/`` and on the web site for reading.
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
@@ -31,44 +30,21 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tools.catalog import select  # noqa: E402
-from utils import selfcheck  # noqa: E402
+from tools import catalog
+from tools.conventions import COLAB_BADGE, is_exercises_cell, split_exercises, strip_solutions
+from tools.records import relative
+from utils import selfcheck
+from utils.config import ROOT
 
 OUT = ROOT / "build" / "student"
 SOLUTIONS = ROOT / "build" / "student-solutions"
 WORK = ROOT / "build" / "otter"
-
-SOLUTION_BLOCK = re.compile(r"\n*<details><summary>Solution</summary>.*?</details>[ \t]*", re.S)
-EXERCISE_START = re.compile(r"(?m)^(?=\d+\. )")
-COLAB_BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)\n*")
 
 INTRO = (
     "\n\n**Self-checks.** Where an exercise has a definite answer, a *self-check* follows it: store your "
     "answer in the named variables, run the cell, then run the `grader.check(...)` cell below it. It says "
     "whether the answer is right and, if not, gives a hint. The next cell prepares the checks."
 )
-
-
-def strip_solutions(text: str) -> str:
-    """Markdown without its folded ``<details>`` solutions."""
-    return SOLUTION_BLOCK.sub("", text)
-
-
-def split_exercises(text: str) -> tuple[str, list[tuple[int, str]]]:
-    """The Exercises cell as (header, [(number, exercise text), ...])."""
-    header, *items = EXERCISE_START.split(text)
-    return header.rstrip(), [(int(item.split(".", 1)[0]), item.rstrip()) for item in items]
-
-
-EXERCISES_HEADING = re.compile(r"(?m)^## Exercises")
-
-
-def is_exercises_cell(cell_type: str, source: str) -> bool:
-    """Whether a cell is a notebook's Exercises cell (also used by tools/course_plan.py)."""
-    return cell_type == "markdown" and EXERCISES_HEADING.search(source) is not None
 
 
 def _raw(text: str):
@@ -102,7 +78,10 @@ def question_cells(check: selfcheck.Check) -> list:
 
 def master_notebook(stem: str):
     """The otter-grader master notebook of a tracked notebook (outputs cleared, solutions as questions)."""
-    nb = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+    entry = catalog.by_stem(stem)
+    nb = nbformat.read(entry.file, as_version=4)
+    up = "../" * len(entry.path.parent.parts)  # build/student/ is one folder deeper than notebooks/
+    readme = f"](../{up}README.md"
     checks = selfcheck.load(stem)
     config = (
         f"# ASSIGNMENT CONFIG\nname: {stem}\ninit_cell: false\ncheck_all_cell: false\nexport_cell: false\n"
@@ -114,8 +93,8 @@ def master_notebook(stem: str):
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         if cell.cell_type == "markdown":
-            cell.source = COLAB_BADGE.sub("", cell.source).replace("](../README.md", "](../../README.md")
-        if not is_exercises_cell(cell.cell_type, cell.source):
+            cell.source = COLAB_BADGE.sub("", cell.source).replace(f"]({up}README.md", readme)
+        if not is_exercises_cell(cell):
             cells.append(cell)
             continue
         found = True
@@ -145,7 +124,7 @@ def master_notebook(stem: str):
 def build(stems: list[str], quiet: bool = False) -> list[Path]:
     """Write the student edition of the given notebooks (all when empty); return the notebooks written."""
     written = []
-    for stem in select(stems):
+    for stem in catalog.select(stems):
         work = WORK / stem
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
@@ -158,12 +137,13 @@ def build(stems: list[str], quiet: bool = False) -> list[Path]:
         )
         if proc.returncode != 0:
             raise RuntimeError(f"otter assign failed on {stem}:\n{proc.stdout}\n{proc.stderr}")
+        where = catalog.by_stem(stem).path.relative_to("notebooks")  # the layout of notebooks/, deep dives below
         for source, target in ((work / "dist" / "student", OUT), (work / "dist" / "autograder", SOLUTIONS)):
-            target.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source / f"{stem}.ipynb", target / f"{stem}.ipynb")
-        written.append(OUT / f"{stem}.ipynb")
+            (target / where).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / f"{stem}.ipynb", target / where)
+        written.append(OUT / where)
         if not quiet:
-            print(f"{stem}: {len(selfcheck.load(stem))} self-check(s) -> {written[-1].relative_to(ROOT)}")
+            print(f"{stem}: {len(selfcheck.load(stem))} self-check(s) -> {relative(written[-1])}")
     return written
 
 
@@ -174,11 +154,7 @@ def main(argv: list[str]) -> int:
         print(f"student edition: FAILED: {exc}")
         return 1
     print(
-        f"\n{len(written)} student notebook(s) in {OUT.relative_to(ROOT)}/, with the answers in "
-        f"{SOLUTIONS.relative_to(ROOT)}/ (for teachers)."
+        f"\n{len(written)} student notebook(s) in {relative(OUT)}/, with the answers in "
+        f"{relative(SOLUTIONS)}/ (for teachers)."
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -2,21 +2,19 @@
 sphinx-book-theme (Jupyter Book's theme) gives the sidebar, search, page outline, Colab launch and
 download buttons.
 
-Built by ``python3 tools/series.py site`` (``tools/build_site.py``), which stages the pages (the
+Built by ``python3 -m tools.series site`` (``tools/build_site.py``), which stages the pages (the
 notebooks, an index, the course plan, the results) in a temporary source folder laid out like the
-repository and runs Sphinx on it with this folder as its configuration. Nothing on a page is
+repository and runs ``python -m sphinx`` on it from the repository root (so ``tools`` is importable)
+with this folder as its configuration. Nothing on a page is
 fetched from another site: no MathJax (formulas become MathML at build time, see
 ``tools/build_site.setup``), no widget scripts, no web fonts.
 """
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from tools.catalog import repository
 
-from tools.catalog import REPO_REF, REPO_URL  # noqa: E402
+REPO_URL, REPO_REF = repository()
 
 project = "Autoencoders, explained and measured"
 html_title = project

@@ -1,0 +1,128 @@
+"""How a notebook of the series is written, read in one place (CONTRIBUTING.md, "How a notebook is laid out").
+
+Every tool that reads a notebook's prose (navigation, course plan, student edition, web site, README's
+notebook list) goes through the functions here, so that the layout is written down once:
+
+* the first cell starts with the title line ``# NN · Title`` (written from ``course/series.yaml``),
+  then a paragraph, then the list under "you will learn to:" and, where the notebook has sections
+  off the core path, a ``**Core path:** ... **Deep dive:** ...`` line;
+* two cells tagged ``navigation`` (Colab badge, previous | index | next), right after the first cell
+  and at the very end, written by ``python3 -m tools.series pages``;
+* numbered sections ``## 1. Title``: the ideas of the slides, in order;
+* one Markdown cell that starts a line with ``## Exercises``, whose items are numbered
+  ``1. **(easy|medium|hard|open[, ...]) Optional title.** Text``, each with its solution folded in
+  ``<details><summary>Solution</summary> ... </details>``;
+* in the setup cell, the line ``REPO_URL, REPO_REF = "...", "..."`` (written from ``course/series.yaml``).
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: The cell tag of the navigation cells.
+NAVIGATION_TAG = "navigation"
+#: The Colab badge image.
+COLAB_BADGE_URL = "https://colab.research.google.com/assets/colab-badge.svg"
+#: A Colab badge in Markdown (an image link).
+COLAB_BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)\n*")
+#: The line of the setup cell that names the repository (Colab clones it).
+REPO_URL_LINE = re.compile(r'^REPO_URL, REPO_REF = "(?P<url>[^"]*)", "(?P<ref>[^"]*)"$', re.M)
+#: A numbered section heading, ``## 1. Title``: one idea of the slides.
+NUMBERED_HEADING = re.compile(r"^##\s+(\d+)\.\s+(.+?)\s*$", re.M)
+#: The heading of the Exercises cell.
+EXERCISES_HEADING = re.compile(r"(?m)^## Exercises")
+#: Where each exercise starts: a line beginning with its number.
+EXERCISE_START = re.compile(r"(?m)^(?=\d+\. )")
+#: An exercise: number, level, optional bold title, the rest.
+EXERCISE = re.compile(r"(\d+)\. \*\*\((easy|medium|open|hard)[^)]*\)\s*(.*?)\*\*\s*(.*)")
+#: A folded solution.
+SOLUTION_BLOCK = re.compile(r"\n*<details><summary>Solution</summary>.*?</details>[ \t]*", re.S)
+#: Any folded block (solutions and the like), left out when prose is counted.
+DETAILS_BLOCK = re.compile(r"<details>.*?</details>", re.S)
+LEARN_TO = re.compile(r"you will learn to:\s*\n")
+BULLET = re.compile(r"(?ms)^[*-] (.*?)(?=^[*-] |^\s*$|\Z)")
+PATHS_LINE = re.compile(r"\*\*Core path:\*\*.*", re.S)
+
+
+def source(cell) -> str:
+    """A cell's source as one string (nbformat nodes and plain JSON dicts alike)."""
+    text = cell["source"]
+    return "".join(text) if isinstance(text, list) else text
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def title_line(number: str, title: str) -> str:
+    """The first line of a notebook: ``# 01 · The bottleneck autoencoder``."""
+    return f"# {number} · {title}"
+
+
+def is_navigation(cell) -> bool:
+    return NAVIGATION_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def learn_to(cells) -> list[str]:
+    """The bullets under "you will learn to:" in the opening cell, one line each."""
+    after = LEARN_TO.split(source(cells[0]), maxsplit=1)
+    if len(after) < 2:
+        return []
+    return [_one_line(b).rstrip(";.") for b in BULLET.findall(after[1])]
+
+
+def paths(cells) -> str:
+    """The opening cell's ``**Core path:** ... **Deep dive:** ...`` line, or ``""``."""
+    match = PATHS_LINE.search(source(cells[0]))
+    return _one_line(match.group(0)) if match else ""
+
+
+def sections(cells) -> list[tuple[int, str]]:
+    """(number, title) of the numbered sections, in order: the ideas of the slides."""
+    return [
+        (int(number), title)
+        for cell in cells
+        if cell["cell_type"] == "markdown"
+        for number, title in NUMBERED_HEADING.findall(source(cell))
+    ]
+
+
+def is_exercises_cell(cell) -> bool:
+    return cell["cell_type"] == "markdown" and EXERCISES_HEADING.search(source(cell)) is not None
+
+
+def strip_solutions(text: str) -> str:
+    """Markdown without its folded ``<details>`` solutions."""
+    return SOLUTION_BLOCK.sub("", text)
+
+
+def split_exercises(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """The Exercises cell as (header, [(number, exercise text), ...])."""
+    header, *items = EXERCISE_START.split(text)
+    return header.rstrip(), [(int(item.split(".", 1)[0]), item.rstrip()) for item in items]
+
+
+def exercises(cells) -> list[tuple[int, str, str]]:
+    """(number, level, title or first sentence) of each exercise, read without its solution."""
+    cell = next((c for c in cells if is_exercises_cell(c)), None)
+    if cell is None:
+        return []
+    out = []
+    for _, item in split_exercises(strip_solutions(source(cell)))[1]:
+        match = EXERCISE.match(_one_line(item))
+        if match:
+            number, level, title, rest = match.groups()
+            words = title.strip() or re.split(r"(?<=[.?!])\s(?=[A-Z])", rest.strip())[0]
+            out.append((int(number), level, words))
+    return out
+
+
+def prose_words(cells) -> int:
+    """Words of Markdown a student reads: every Markdown cell but the navigation, without folded blocks."""
+    return sum(
+        len(DETAILS_BLOCK.sub("", source(c)).split())
+        for c in cells
+        if c["cell_type"] == "markdown" and not is_navigation(c)
+    )
