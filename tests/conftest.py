@@ -1,5 +1,6 @@
-"""Shared test set-up: quick mode for executed notebooks, no display, a network blocker, and one line
-at the end when the web site's browser tests were skipped.
+"""Shared test set-up: quick mode for executed notebooks, no display, a network blocker, a line every
+30 s while one test runs long (a notebook cell that trains, the site's build), and one line at the
+end when the web site's browser tests were skipped.
 
 The repository root is importable (``utils``, ``tools``) through pytest's ``pythonpath`` setting in
 pyproject.toml.
@@ -7,6 +8,8 @@ pyproject.toml.
 
 import os
 import socket
+import threading
+import time
 
 import pytest
 
@@ -14,6 +17,57 @@ import pytest
 os.environ["AE_QUICK"] = "1"
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+#: Seconds a test may run before a line says it is still running (and then every as many seconds).
+HEARTBEAT_S = 30
+
+
+class _Heartbeat:
+    """Says on the terminal, every HEARTBEAT_S seconds, which test is still running and for how long, so that
+    a long test (a notebook cell that trains for two minutes) never looks like a hung run."""
+
+    def __init__(self):
+        # the terminal as it is now, before pytest captures each test's output (fd 1 is redirected then)
+        self.out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8", errors="replace")
+        self.current: tuple[str, float] | None = None
+        self.lock = threading.Lock()
+        threading.Thread(target=self._beat, daemon=True).start()
+
+    def start(self, nodeid: str) -> None:
+        with self.lock:
+            self.current = (nodeid, time.monotonic())
+
+    def stop(self) -> None:
+        with self.lock:
+            self.current = None
+
+    def _beat(self) -> None:
+        said = None
+        while True:
+            time.sleep(1)
+            with self.lock:
+                if self.current is None:
+                    continue
+                nodeid, since = self.current
+                seconds = int(time.monotonic() - since)
+                if seconds >= HEARTBEAT_S and seconds % HEARTBEAT_S == 0 and (nodeid, seconds) != said:
+                    self.out.write(f"\n    ... {nodeid} still running ({seconds} s)\n")
+                    said = (nodeid, seconds)
+
+
+def pytest_configure(config):
+    config._heartbeat = _Heartbeat()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    heartbeat = item.config._heartbeat
+    heartbeat.start(item.nodeid)
+    try:
+        yield
+    finally:
+        heartbeat.stop()
 
 
 @pytest.hookimpl(trylast=True)

@@ -46,7 +46,11 @@ def _cells(stem: str, title: str, setup: str):
             f"course/checks/{stem}.yaml).\n\n<details><summary>Solution</summary>\n\n{TODO}\n</details>"
         ),
         md(f"## Summary\n\n{TODO}: what was shown, with this run's numbers, and what comes next."),
-        code(f'results_path = utils.results.save(\n    "{stem}",\n    settings,\n    metrics={{}},\n    data={{}},\n)'),
+        code(
+            f'results_path = utils.results.save(\n    "{stem}",\n    settings,\n'
+            f'    metrics={{"example_metric": 1.0}},  # {TODO}: what this notebook measured, name -> number\n'
+            "    data={},\n)"
+        ),
     ]
 
 

@@ -83,9 +83,9 @@ def save(stem: str, settings: Settings, metrics: dict, data: dict) -> Path:
         ValueError: for an unknown notebook stem, a nested or non-numeric metric,
             or data that is not a dict.
     """
-    known = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+    known = sorted(p.stem for pattern in ("*.ipynb", "deep-dives/*.ipynb") for p in (ROOT / "notebooks").glob(pattern))
     if stem not in known:
-        raise ValueError(f"stem {stem!r} names no notebook in notebooks/; known: {known}.")
+        raise ValueError(f"stem {stem!r} names no notebook in notebooks/ or notebooks/deep-dives/; known: {known}.")
     if not isinstance(metrics, dict) or not metrics:
         raise ValueError("metrics must be a non-empty dict {name: number}.")
     if not isinstance(data, dict):
