@@ -41,7 +41,7 @@ _BACKENDS = ("tensorflow", "jax", "torch")
 
 #: Every AE_* variable the project reads: here (utils) or in tools/ (browser tests, the virtual environment).
 AE_VARIABLES = tuple(
-    "AE_QUICK AE_SEED AE_DATA_DIR AE_CACHE_DIR AE_RESULTS_DIR AE_REQUIRE_BROWSER AE_REQUIRE_OLDEST AE_CHROMIUM AE_NO_VENV".split()
+    "AE_QUICK AE_SEED AE_DATA_DIR AE_CACHE_DIR AE_RESULTS_DIR AE_REQUIRE_BROWSER AE_REQUIRE_OLDEST AE_OLDEST_NOTEBOOKS AE_CHROMIUM AE_NO_VENV".split()
 )
 
 

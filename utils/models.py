@@ -45,7 +45,8 @@ def dense_autoencoder(
         weight_decay: L2 penalty factor on every kernel (0 = none): adds
             weight_decay * sum(w**2) to the loss.
         code_l1: L1 penalty factor on the code activations (a sparsity penalty; 0 = none):
-            adds code_l1 * sum(|code|) per example, averaged over the batch.
+            adds code_l1 * sum(|code|) per example, averaged over the batch on Keras 3.14 and newer
+            (older Keras 3 releases sum it over the batch: keras-team/keras#22018).
         dropout: dropout rate after every hidden layer (0 = none), active in training only.
         input_noise: standard deviation of Gaussian noise added to the input in training only
             (0 = none); the target stays the clean input.

@@ -67,6 +67,7 @@ def _import_keras(backend: str | None):
             import tensorflow as tf
 
             tf.get_logger().addFilter(_drop_retracing_notice)
+            _avoid_remapper_failure(tf)
     return keras
 
 
@@ -79,6 +80,23 @@ def _drop_retracing_notice(record) -> bool:
     notice is dropped; every other TensorFlow warning still shows.
     """
     return "triggered tf.function retracing" not in record.getMessage()
+
+
+def _avoid_remapper_failure(tf) -> None:
+    """Turn off Grappler's remapper pass on the TensorFlow releases where it fails on this series' models.
+
+    With oneDNN on (TensorFlow's default on x86 processors with AVX-512 VNNI, AVX-512 BF16 or AMX),
+    TensorFlow 2.19 and 2.20 fuse Conv2D + BiasAdd + LeakyRelu in a training step although the
+    gradient (LeakyReluGrad) still reads the BiasAdd; the pass then fails, the graph is kept as it
+    was, and TensorFlow prints "E0000 ... meta_optimizer.cc:967] remapper failed: INVALID_ARGUMENT:
+    Mutation::Apply error: fanout '.../LeakyReluGrad' exist for missing node '.../BiasAdd'" into
+    the notebook (notebooks 04 to 07 and 09 train such blocks). Only that pass is turned off, only on those
+    releases; every other optimisation and every other TensorFlow message stays. TensorFlow 2.21
+    does not fail, and keeps the pass.
+    """
+    version = tuple(int(part) for part in tf.__version__.split(".")[:2] if part.isdigit())
+    if version < (2, 21):
+        tf.config.optimizer.set_experimental_options({"remapping": False})
 
 
 def _cpu_name() -> str:
