@@ -103,7 +103,7 @@ def test_script_runs_within_its_budget_and_reports_each_notebook(tmp_path):
     env = dict(
         os.environ,
         PATH=f"{python}{os.pathsep}{os.environ['PATH']}",  # the script calls python3: this interpreter
-        GPU_BUDGET_S="90",  # setting up (imports, the device) takes about 30 s here
+        GPU_BUDGET_S="150",  # setting up (imports, the device) takes 20-70 s here, more when the cores are shared
         PER_NOTEBOOK_S="8",
         OUT=str(out),
         HOME=str(tmp_path / "home"),  # where `ipykernel install --user` would leave a kernel spec behind
@@ -115,12 +115,12 @@ def test_script_runs_within_its_budget_and_reports_each_notebook(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert list(summary["notebooks"]) == stems()[:2]
-    assert summary["mode"] == "quick" and summary["budget_seconds"] == 90 and summary["total_seconds"] <= 110
+    assert summary["mode"] == "quick" and summary["budget_seconds"] == 150 and summary["total_seconds"] <= 170
     assert all(run["status"] != "passed" for run in summary["notebooks"].values())
     # three at a time by default: both started at once, the longer (by its committed wall time) first
     started = [line.split(":")[0] for line in done.stdout.splitlines() if ": started (" in line]
