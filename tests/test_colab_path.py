@@ -3,8 +3,9 @@
 A notebook is copied alone into an empty folder, as Colab opens it from GitHub. Its clone URL is
 pointed at a local repository holding this working tree (branch ``REPO_REF``), ``google.colab``
 is faked in ``sys.modules``, and the notebook is executed in quick mode in a fresh kernel: the
-setup cell must clone the repository with ``git clone --depth 1 --branch REPO_REF`` and import
-``utils`` from that clone. The ``%pip install`` of ``requirements-colab.txt`` runs as a dry run
+setup cell (at most 6 lines, ``tools.conventions.setup_cell``) must clone the repository with
+``git clone -q --depth 1 -b REPO_REF`` and import ``utils`` from that clone. The
+``pip install`` of ``requirements-colab.txt`` runs as a dry run
 against the installed packages only (``--no-index``), so nothing is downloaded or changed; what
 the file may list is checked separately: never TensorFlow, Keras or NumPy, whose Colab builds
 must stay.
@@ -23,14 +24,14 @@ import nbformat
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tools import pages
+from tools import catalog, conventions, pages
 from tools.catalog import repository
 from utils.config import ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "01_bottleneck_autoencoder.ipynb"
 REPO_URL, REPO_REF = repository()
-URL_LINE = re.compile(r'^REPO_URL, REPO_REF = "(?P<url>[^"]*)", "(?P<ref>[^"]*)"$', re.M)
-PIP_LINE = "%pip install --quiet -r autoencoders/requirements-colab.txt"
+URL_LINE = re.compile(r'^REPO_URL, REPO_REF = "(?P<url>[^"]*)", "(?P<ref>[^"]*)"$', re.M)  # the older setup cell
+PIP_LINE = "{sys.executable} -m pip install -q -r autoencoders/requirements-colab.txt"
 # Colab's own builds: the setup cell must never reinstall (or upgrade) these.
 NEVER_INSTALL = {
     "tensorflow",
@@ -135,7 +136,7 @@ def test_repository_url_is_defined_once():
                 if owner_name not in source or "navigation" in cell.get("metadata", {}).get("tags", []):
                     continue  # the Colab badge of the navigation cell, written by tools/navigation.py
                 lines = [line for line in source.splitlines() if owner_name in line]
-                if not all(URL_LINE.match(line) for line in lines):
+                if not all(URL_LINE.match(line) or conventions.CLONE_LINE.search(line) for line in lines):
                     offenders.append(f"{name} (cell {i})")
         else:
             offenders.append(name)
@@ -151,16 +152,17 @@ def test_notebook_runs_alone_as_in_colab(tmp_path, monkeypatch):
     work.mkdir()
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    setup = next(c for c in nb.cells if c.cell_type == "code" and URL_LINE.search(c.source))
-    line = URL_LINE.search(setup.source)
-    assert (line["url"], line["ref"]) == (REPO_URL, REPO_REF), (
-        "run python3 -m tools.series pages: the clone URL is stale"
+    setup = next(c for c in nb.cells if c.cell_type == "code")
+    assert setup.source == conventions.setup_cell(REPO_URL, REPO_REF), (
+        "the setup cell is not tools.conventions.setup_cell (run python3 -m tools.series pages if only the URL changed)"
     )
-    assert PIP_LINE in setup.source, f"the setup cell no longer has: {PIP_LINE}"
-    setup.source = setup.source.replace(line.group(0), f'REPO_URL, REPO_REF = "{origin.as_uri()}", "{REPO_REF}"')
+    line = conventions.CLONE_LINE.search(setup.source)
+    setup.source = setup.source.replace(
+        line.group(0), f"git clone -q --depth 1 -b {REPO_REF} {origin.as_uri()} autoencoders"
+    )
     # install nothing: resolve against what is installed here, as Colab would find its own packages
     setup.source = setup.source.replace(
-        PIP_LINE, PIP_LINE.replace("--quiet", "--quiet --dry-run --no-index --report pip-report.json")
+        PIP_LINE, PIP_LINE.replace("-q", "-q --dry-run --no-index --report pip-report.json")
     )
     fake_colab = nbformat.v4.new_code_cell(
         'import sys, types\nsys.modules["google.colab"] = types.ModuleType("google.colab")'
@@ -195,3 +197,32 @@ def test_notebook_runs_alone_as_in_colab(tmp_path, monkeypatch):
     results = list((tmp_path / "results").glob("*.json"))
     assert [p.name for p in results] == [NOTEBOOK.stem + ".json"]
     assert json.loads(results[0].read_text(encoding="utf-8"))["mode"] == "quick"
+
+
+def _setup_cells():
+    return {
+        nb.stem: next(c for c in nbformat.read(nb.file, as_version=4).cells if c.cell_type == "code").source
+        for nb in catalog.all_notebooks()
+    }
+
+
+def test_short_setup_cells_are_the_conventions_cell():
+    """A notebook with the short setup cell has exactly tools.conventions.setup_cell (the deep dives'
+    with the repository root two folders up), at most 6 lines; the others still carry the older cell."""
+    short = 0
+    for stem, source in _setup_cells().items():
+        nb = catalog.by_stem(stem)
+        if conventions.CLONE_LINE.search(source):
+            assert source == conventions.setup_cell(REPO_URL, REPO_REF, deep_dive=nb.is_deep_dive), stem
+            assert len([line for line in source.splitlines() if line.strip()]) <= 6
+            short += 1
+        else:
+            assert URL_LINE.search(source) and not nb.is_deep_dive, f"{stem}: a setup cell of neither form"
+    assert short >= 2
+
+
+def test_a_deep_dive_runs_from_its_own_folder(tmp_path):
+    """The deep dive's setup cell finds utils two folders up from notebooks/deep-dives/."""
+    dive = catalog.deep_dives()[0]
+    source = conventions.setup_cell(REPO_URL, REPO_REF, deep_dive=True)
+    assert '"../.."' in source and (dive.file.parent / "../../utils/__init__.py").resolve().is_file()

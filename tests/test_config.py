@@ -53,17 +53,17 @@ def test_setup_seeds_reports_and_returns_settings(monkeypatch, capsys):
     assert settings.quick and settings.mode == "quick" and settings.seed == 7
     assert settings.backend in {"tensorflow", "jax", "torch"}
     assert settings.device.startswith(("CPU", "GPU"))
-    assert "mode: quick" in out and settings.backend in out
-    assert out.rstrip().endswith("| data: cache, download or offline fallback (AE_DATA_DIR unset)")
+    assert "· quick mode" in out and settings.backend in out
+    assert out.count("\n") == 1 and out.rstrip().endswith("· seed 7")  # one short line
     utils.setup(seed=7, quick=False)
     np.testing.assert_array_equal(first, np.random.rand(3))  # same seed, same numbers
 
 
-def test_setup_names_the_data_source_in_words_not_paths(monkeypatch, tmp_path, capsys):
+def test_setup_prints_no_data_paths_and_checks_the_mirror_folder(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("AE_DATA_DIR", str(tmp_path))
     settings = utils.setup(seed=1)
     out = capsys.readouterr().out
-    assert out.rstrip().endswith("| data: the mirror given by AE_DATA_DIR")
+    assert out.count("\n") == 1 and out.rstrip().endswith("· seed 1")
     assert str(tmp_path) not in out and not hasattr(settings, "data_dir")  # the loaders ask config.data_dir()
     monkeypatch.setenv("AE_DATA_DIR", str(tmp_path / "typo"))
     with pytest.raises(ValueError, match="Unset AE_DATA_DIR"):  # a typo fails in the setup cell, with what to do

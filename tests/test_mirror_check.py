@@ -195,7 +195,7 @@ def test_setup_says_which_file_is_not_what_it_claims(mirror, monkeypatch, capsys
     random_mnist(mirror / "mnist.npz", seed=2)
     utils.setup(seed=0)
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 and lines[0].endswith("| data: the mirror given by AE_DATA_DIR")
+    assert len(lines) == 2 and lines[0].endswith("· seed 0")
     assert lines[1] == (
         "Note: AE_DATA_DIR/mnist.npz is not the original MNIST (content checksum differs): "
         "numbers computed on it are not MNIST's."

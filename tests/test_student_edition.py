@@ -20,7 +20,6 @@ import pytest
 from tools import conventions, student
 from tools.catalog import by_stem, stems
 from utils import selfcheck
-from utils.config import ROOT  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +50,7 @@ def test_no_solution_survives(edition, stem):
     # the prose and the cells the edition adds (a solution may reuse lines of the lesson code, which stays)
     text = "\n".join(c.source for c in edition[stem].cells if c.cell_type != "code" or _inserted(c))
     assert "<details" not in text and "Solution</summary>" not in text
-    original = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+    original = nbformat.read(by_stem(stem).file, as_version=4)
     for block in re.findall(r"<details><summary>Solution</summary>(.*?)</details>", _text(original), re.S):
         for line in block.splitlines():
             if len(line.strip()) > 25:  # a distinctive line of the folded solution
@@ -66,9 +65,10 @@ def test_no_solution_survives(edition, stem):
 
 @pytest.mark.parametrize("stem", stems())
 def test_lesson_cells_are_the_tracked_notebooks(edition, stem):
-    original = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+    original = nbformat.read(by_stem(stem).file, as_version=4)
     lesson = [c.source for c in edition[stem].cells if c.cell_type == "code" and not _inserted(c)]
-    assert lesson == [c.source for c in original.cells if c.cell_type == "code"]
+    # the same code, the setup cell's repository root one folder further up (build/student/ is deeper)
+    assert lesson == [student.relocated(c.source, by_stem(stem)) for c in original.cells if c.cell_type == "code"]
     assert all(not c.get("outputs") for c in edition[stem].cells if c.cell_type == "code"), "outputs are cleared"
 
 

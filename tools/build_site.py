@@ -20,6 +20,7 @@ button and a download button (the notebook as committed) on every notebook page,
 * one page per notebook, core notebooks first, then the deep dives, with figures, tables and audio
   players as executed;
 * the course plan for teachers (``course/plan.md``, :mod:`tools.course_plan`);
+* the glossary (``course/glossary.md``, copied);
 * all results (:mod:`tools.tables`).
 
 How it is built: :func:`stage` writes a Sphinx source folder laid out like the repository
@@ -204,7 +205,8 @@ def index_page(entries: list[dict], results_dir: Path, staged: set[str], run_bui
         if en["note"]:
             out += [f'<p class="site-note">{html.escape(en["note"])}</p>', ""]
         if nb.is_deep_dive:
-            out += [f"A deep dive of {_link(catalog.by_stem(nb.core))}.", ""]
+            core = catalog.by_stem(nb.core)
+            out += [f"A deep dive of {_link(core) if str(core.path) in staged else _cell(core.title)}.", ""]
         out += [nb.teaches, ""]
         if en["page"]:
             out += [f"Read it: [{nb.number} · {nb.title}]({nb.path}).", ""]
@@ -230,6 +232,7 @@ def index_page(entries: list[dict], results_dir: Path, staged: set[str], run_bui
     for caption, pages in (
         ("Core notebooks", cores),
         ("Deep dives", dives),
+        ("Reference", ["course/glossary"]),
         ("For teachers", ["course/plan", "results"]),
     ):
         if pages:
@@ -298,7 +301,7 @@ def stage(
         if folder_of[nb.stem].exists() and (not run_build or nb.stem in statuses)
     }
     staged = {str(nb.path) for nb in catalog.all_notebooks() if nb.stem in rendered}
-    staged |= {"course/plan.md", "results.md", "index.md"}
+    staged |= {"course/plan.md", "course/glossary.md", "results.md", "index.md"}
     (src / "notebooks" / catalog.DEEP_DIVE_FOLDER).mkdir(parents=True)
     (src / "course").mkdir()
     shutil.copy(CONF_DIR / "_static" / BADGE_FILE, src / BADGE_FILE)
@@ -329,6 +332,9 @@ def stage(
         entries.append(entry)
     (src / "index.md").write_text(index_page(entries, results_dir, staged, run_build), encoding="utf-8")
     (src / "course" / "plan.md").write_text(plan_page(staged), encoding="utf-8")
+    (src / "course" / "glossary.md").write_text(
+        rewrite_links((ROOT / "course" / "glossary.md").read_text(encoding="utf-8"), "course", staged), encoding="utf-8"
+    )
     (src / "results.md").write_text(results_page(results_dir), encoding="utf-8")
     return rendered
 

@@ -12,7 +12,13 @@ notebook list) goes through the functions here, so that the layout is written do
 * one Markdown cell that starts a line with ``## Exercises``, whose items are numbered
   ``1. **(easy|medium|hard|open[, ...]) Optional title.** Text``, each with its solution folded in
   ``<details><summary>Solution</summary> ... </details>``;
-* in the setup cell, the line ``REPO_URL, REPO_REF = "...", "..."`` (written from ``course/series.yaml``).
+* the setup cell, the first code cell, at most 6 lines (:func:`setup_cell`): in Colab, a shallow clone of
+  the repository into ``autoencoders/`` and the install of ``requirements-colab.txt``; the repository
+  root put on ``sys.path``; ``settings = utils.setup(seed=42)``. Its clone line is written from
+  ``course/series.yaml``; notebooks not yet rewritten to the short cell carry the older line
+  ``REPO_URL, REPO_REF = "...", "..."`` instead (also written from there);
+* nbval's markers as cell tags (``nbval-check-output``, ``nbval-ignore-output``, ``nbval-skip``), never
+  comments in the code.
 
 Standard library only.
 """
@@ -29,6 +35,13 @@ COLAB_BADGE_URL = "https://colab.research.google.com/assets/colab-badge.svg"
 COLAB_BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)\n*")
 #: The line of the setup cell that names the repository (Colab clones it).
 REPO_URL_LINE = re.compile(r'^REPO_URL, REPO_REF = "(?P<url>[^"]*)", "(?P<ref>[^"]*)"$', re.M)
+#: The Colab line of the short setup cell: a shallow clone of branch ``ref`` of ``url`` into ``autoencoders/``.
+CLONE_LINE = re.compile(r"git clone -q --depth 1 -b (?P<ref>\S+) (?P<url>\S+) (?P<folder>autoencoders)\b")
+#: The folder the Colab clone goes to (relative to Colab's working directory, ``/content``).
+CLONE_FOLDER = "autoencoders"
+#: The nbval cell tags; the comment markers (``# NBVAL_CHECK_OUTPUT`` ...) they replace.
+NBVAL_TAGS = ("nbval-check-output", "nbval-ignore-output", "nbval-skip", "nbval-raises-exception")
+NBVAL_COMMENT = re.compile(r"^\s*#\s*NBVAL_[A-Z_]+", re.M)
 #: A numbered section heading, ``## 1. Title``: one idea of the slides.
 NUMBERED_HEADING = re.compile(r"^##\s+(\d+)\.\s+(.+?)\s*$", re.M)
 #: The heading of the Exercises cell.
@@ -126,3 +139,28 @@ def prose_words(cells) -> int:
         for c in cells
         if c["cell_type"] == "markdown" and not is_navigation(c)
     )
+
+
+def setup_cell(url: str, ref: str, deep_dive: bool = False) -> str:
+    """The setup cell of a notebook (6 lines and two blank ones, as the import sorter wants): Colab's clone and install, the repository root on the path, setup.
+
+    The repository root is ``..`` from ``notebooks/`` and ``../..`` from ``notebooks/deep-dives/`` (Jupyter
+    starts a kernel in the notebook's folder); in Colab it is the clone ``autoencoders/``. Colab keeps its
+    own TensorFlow, Keras and NumPy: ``requirements-colab.txt`` lists only what Colab lacks.
+    """
+    root = "../.." if deep_dive else ".."
+    return (
+        "import sys\n\n"
+        'if "google.colab" in sys.modules:  # in Colab: fetch the repository, install only what Colab lacks\n'
+        f"    !test -d {CLONE_FOLDER} || git clone -q --depth 1 -b {ref} {url} {CLONE_FOLDER}; "
+        "{sys.executable} -m pip install -q -r "  # the kernel's own Python, as %pip would
+        f"{CLONE_FOLDER}/requirements-colab.txt\n"
+        f'sys.path[:0] = ["{root}", "{CLONE_FOLDER}"]  # the repository root, home of the utils package\n'
+        "import utils\n\n"
+        "settings = utils.setup(seed=42)"
+    )
+
+
+def setup_source(cells) -> str:
+    """The source of the setup cell: the first code cell."""
+    return next((source(c) for c in cells if c["cell_type"] == "code"), "")

@@ -6,7 +6,7 @@ where each part lives):
 * the first line of the first cell: ``# NN · Title``;
 * a cell tagged ``navigation`` right after the first cell (Colab badge, then previous | index | next,
   and the deep dives of a core notebook) and one at the very end (the same line);
-* the ``REPO_URL, REPO_REF = ...`` line of the setup cell.
+* the setup cell's clone line (``git clone ... -b REF URL autoencoders``; the older ``REPO_URL, REPO_REF = ...``).
 
 A core notebook links to the previous and next core notebooks; a deep dive links back to its core
 notebook. :func:`update_all` changes nothing when nothing changed; ``python3 -m tools.series pages``
@@ -19,7 +19,7 @@ import posixpath
 
 from tools import catalog
 from tools.catalog import Notebook
-from tools.conventions import NAVIGATION_TAG, REPO_URL_LINE, is_navigation, title_line
+from tools.conventions import CLONE_LINE, NAVIGATION_TAG, REPO_URL_LINE, is_navigation, title_line
 from tools.records import relative
 from tools.tables import colab_badge
 
@@ -74,6 +74,8 @@ def update(nb_node, nb: Notebook) -> None:
     for cell in nb_node.cells:
         if cell.cell_type == "code" and REPO_URL_LINE.search(cell.source):
             cell.source = REPO_URL_LINE.sub(f'REPO_URL, REPO_REF = "{url}", "{ref}"', cell.source)
+        if cell.cell_type == "code" and CLONE_LINE.search(cell.source):
+            cell.source = CLONE_LINE.sub(f"git clone -q --depth 1 -b {ref} {url} \\g<folder>", cell.source)
 
 
 def update_all(check: bool = False) -> list[str]:

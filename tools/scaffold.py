@@ -3,7 +3,7 @@
 Writes, for a core notebook ``NN_name`` (or a deep dive ``NNx_name`` of the core notebook NN):
 
 * ``notebooks/NN_name.ipynb`` (``notebooks/deep-dives/NNx_name.ipynb``): the title cell with its "you
-  will learn to" list, the setup cell of the first core notebook as it is, a first numbered section,
+  will learn to" list, the setup cell (:func:`tools.conventions.setup_cell`), a first numbered section,
   the Exercises cell with a folded solution, the Summary and the results cell (:mod:`tools.conventions`);
 * ``course/checks/<stem>.yaml``: an empty list of self-checks, with the format's reference;
 * its entry in ``course/series.yaml`` (title, a placeholder for what it teaches, session or core);
@@ -34,13 +34,11 @@ def _cells(stem: str, title: str, setup: str):
             f"{TODO}: one paragraph on what the reader will be able to do, and why it matters.\n\n"
             f"In this notebook you will learn to:\n\n- {TODO}: the first thing;\n- {TODO}: the second thing."
         ),
-        md(
-            "## Setup\n\nThe first cell finds the repository's small `utils` package (in Colab it clones the "
-            "repository first), seeds every random generator and prints the backend, the device and the mode."
-        ),
         code(setup),
         md(f"## 1. {TODO}: the first idea of the slides\n\n{TODO}: a few short sentences, then the code."),
-        code("EPOCHS = 2 if QUICK else 30  # every mode-dependent setting, in one visible cell"),
+        code(
+            "QUICK = settings.quick\nEPOCHS = 2 if QUICK else 30  # every mode-dependent setting, in one visible cell"
+        ),
         md(
             f"## Exercises\n\n1. **(easy)** {TODO}: an exercise with a definite answer (give it a self-check in "
             f"course/checks/{stem}.yaml).\n\n<details><summary>Solution</summary>\n\n{TODO}\n</details>"
@@ -112,8 +110,7 @@ def new(stem: str, title: str, say=print) -> int:
     if entry.file.exists():
         say(f"{relative(entry.file)} exists already.")
         return 2
-    first = catalog.core_notebooks()[0]
-    setup = next(c for c in nbformat.read(first.file, as_version=4).cells if c.cell_type == "code").source
+    setup = conventions.setup_cell(*catalog.repository(), deep_dive=core is not None)
     node = nbformat.v4.new_notebook()
     node.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     node.metadata["language_info"] = {"name": "python"}

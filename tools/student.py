@@ -23,6 +23,7 @@ with every figure stay in ``notebooks/`` and on the web site for reading.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from pathlib import Path
 import nbformat
 
 from tools import catalog
-from tools.conventions import COLAB_BADGE, is_exercises_cell, split_exercises, strip_solutions
+from tools.conventions import CLONE_LINE, COLAB_BADGE, is_exercises_cell, split_exercises, strip_solutions
 from tools.records import relative
 from utils import selfcheck
 from utils.config import ROOT
@@ -76,12 +77,21 @@ def question_cells(check: selfcheck.Check) -> list:
     return cells
 
 
+def relocated(source: str, entry) -> str:
+    """A code cell of ``entry`` as the edition holds it: the short setup cell's repository root one folder
+    further up (``build/student/`` is one folder deeper than ``notebooks/``); any other cell unchanged."""
+    if not CLONE_LINE.search(source):
+        return source
+    up = "/".join([".."] * len(entry.path.parent.parts))
+    return source.replace(f'sys.path[:0] = ["{up}"', f'sys.path[:0] = ["../{up}"')
+
+
 def master_notebook(stem: str):
     """The otter-grader master notebook of a tracked notebook (outputs cleared, solutions as questions)."""
     entry = catalog.by_stem(stem)
     nb = nbformat.read(entry.file, as_version=4)
     up = "../" * len(entry.path.parent.parts)  # build/student/ is one folder deeper than notebooks/
-    readme = f"](../{up}README.md"
+    to_root = re.compile(rf"\]\({re.escape(up)}(?!\.\./)")  # a link into the repository (README, the glossary)
     checks = selfcheck.load(stem)
     config = (
         f"# ASSIGNMENT CONFIG\nname: {stem}\ninit_cell: false\ncheck_all_cell: false\nexport_cell: false\n"
@@ -92,8 +102,9 @@ def master_notebook(stem: str):
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+            cell.source = relocated(cell.source, entry)
         if cell.cell_type == "markdown":
-            cell.source = COLAB_BADGE.sub("", cell.source).replace(f"]({up}README.md", readme)
+            cell.source = to_root.sub(f"](../{up}", COLAB_BADGE.sub("", cell.source))
         if not is_exercises_cell(cell):
             cells.append(cell)
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tools import history
-from tools.catalog import BACKENDS, Notebook, all_notebooks, github_path
+from tools.catalog import BACKENDS, Notebook, all_notebooks, core_notebooks, github_path
 from tools.conventions import COLAB_BADGE_URL
 from tools.gpu import GPU_RESULTS, gpu_summary_lines
 from tools.records import (
@@ -63,15 +63,19 @@ def headline(nb: Notebook, record: dict | None) -> list[tuple[str, str]]:
 
 
 def notebook_list(link_prefix: str = "") -> str:
-    """README's list of the notebooks: a line each, with what it teaches, its run times and a Colab badge.
-    Deep dives are listed under their core notebook."""
+    """README's list of the core notebooks: a line each, with what it teaches, its run times and a Colab
+    badge; its deep dives named in its line, with their full-mode run time (the site and the course plan
+    say what each teaches)."""
     quick = recorded_quick_runs()
     lines = ["| # | notebook | run time, quick / full | |", "| --- | --- | --- | --- |"]
-    for nb in all_notebooks():
+    for nb in core_notebooks():
         times = f"{run_time(recorded_quick_run(nb.stem, record=quick))} / {run_time(load_record(nb.stem))}"
         name = f"[{nb.title}]({link_prefix}{nb.path})"
-        number = f"↳ {nb.number}" if nb.is_deep_dive else nb.number
-        lines.append(f"| {number} | {name}: {nb.teaches} | {times} | {colab_badge(nb)} |")
+        dives = "".join(
+            f"<br>↳ deep dive [{d.number} · {d.title}]({link_prefix}{d.path}) (full mode {run_time(load_record(d.stem))})"
+            for d in nb.deep_dives
+        )
+        lines.append(f"| {nb.number} | {name}: {nb.teaches}{dives} | {times} | {colab_badge(nb)} |")
     return "\n".join(lines)
 
 

@@ -1,6 +1,7 @@
 """Metrics: reconstruction error, and sample-quality metrics for generative models (notebook 05).
 
     reconstruction_error -- mean squared error per value between inputs and a model's reconstructions
+    relative_error       -- that error divided by the data's mean variance per dimension (notebook 01)
 
 The two sample-quality metrics follow the published definitions, with one change stated in every
 notebook that uses them: the features and class probabilities come from a small
@@ -47,6 +48,22 @@ def reconstruction_error(model_or_reconstructions, x, per_example: bool = False,
         )
     squared = (np.reshape(x_hat, (len(x), -1)) - np.reshape(x, (len(x), -1))) ** 2
     return np.mean(squared, axis=1) if per_example else float(np.mean(squared))
+
+
+def relative_error(x_hat, x) -> float:
+    """MSE of the reconstruction ``x_hat`` divided by the mean per-dimension variance of ``x``
+    (both of shape (n, d)): 0 is a perfect copy, 1 is no better than answering the mean (notebook 01).
+
+    Raises:
+        ValueError: if the shapes differ or ``x`` does not vary at all.
+    """
+    x_hat, x = np.asarray(x_hat), np.asarray(x)
+    if x_hat.shape != x.shape:
+        raise ValueError(f"x_hat has shape {x_hat.shape} but x has shape {x.shape}; pass a reconstruction of x.")
+    variance = float(np.mean(x.var(axis=0)))
+    if not variance > 0:
+        raise ValueError("x does not vary, so no error can be relative to its variance.")
+    return float(np.mean((x_hat - x) ** 2) / variance)
 
 
 def _as_matrix(name: str, values) -> np.ndarray:

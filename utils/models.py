@@ -22,6 +22,21 @@ def _check_sizes(name: str, sizes) -> tuple[int, ...]:
     return tuple(positive_int(s, f"each width in {name}", what="(layer widths such as (512, 128))") for s in sizes)
 
 
+def bottleneck_autoencoder(code_size: int = 2, input_dim: int = 5):
+    """Notebook 01's network, uncompiled: ``input_dim`` inputs -> ``code_size`` tanh units -> ``input_dim``
+    tanh outputs. Returns ``(encoder, decoder, autoencoder)``, which share their layers."""
+    positive_int(code_size, "code_size", what="(bottleneck units)")
+    positive_int(input_dim, "input_dim", what="(input dimensions)")
+    encoder = keras.Sequential(
+        [keras.Input(shape=(input_dim,)), layers.Dense(code_size, activation="tanh", name="v")], name="encoder"
+    )
+    decoder = keras.Sequential(
+        [keras.Input(shape=(code_size,)), layers.Dense(input_dim, activation="tanh", name="x_hat")], name="decoder"
+    )
+    inputs = keras.Input(shape=(input_dim,), name="x")
+    return encoder, decoder, keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder")
+
+
 def dense_autoencoder(
     code_size: int,
     hidden: tuple[int, ...] = (512, 128),

@@ -114,10 +114,8 @@ def save(stem: str, settings: Settings, metrics: dict, data: dict) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-    print(f"Results ({settings.mode} mode, {record['wall_seconds']:.0f} s) written to {where}:")
-    for name, value in record["metrics"].items():
-        print(f"  {name:40s} {value:.6g}")
+    where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+    print(f"Saved to {where} ({settings.mode} mode, {record['wall_seconds']:.1f} s).")  # one quiet line
     return path
 
 

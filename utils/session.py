@@ -139,7 +139,7 @@ def describe_device(backend: str) -> str:
 def setup(seed: int = 42, backend: str | None = None, quick: bool | None = None) -> Settings:
     """Prepare a notebook run: quiet TensorFlow, import Keras, seed, report, return settings.
 
-    The report is one line (Keras, backend, device, mode, seed, data source), then one short
+    The report is one line (Keras, backend, device, mode, seed), then one short
     line per file of the ``AE_DATA_DIR`` mirror that is not the pinned data set or cannot be
     used (numbers not comparable; see :func:`utils.data.check_mirror`).
 
@@ -162,7 +162,7 @@ def setup(seed: int = 42, backend: str | None = None, quick: bool | None = None)
     override = seed_override()  # AE_SEED: the same notebook on another seed
     seed = seed if override is None else override
     quick_mode = is_quick() if quick is None else bool(quick)
-    data_words = describe_data_source()  # checks AE_DATA_DIR before the slow Keras import
+    describe_data_source()  # checks AE_DATA_DIR before the slow Keras import (the loaders say where data came from)
     notes = []  # what the mirror holds, checked before Keras loads: a line for each file that is not what it claims
     if data_dir() is not None:
         notes = setup_notes(data_dir())
@@ -181,11 +181,8 @@ def setup(seed: int = 42, backend: str | None = None, quick: bool | None = None)
         machine=machine,
         start_time=start,
     )
-    print(
-        f"Keras {keras.__version__} on {name} | device: {device} | "
-        f"mode: {settings.mode}{' (AE_QUICK=1: small data, few epochs)' if quick_mode else ''} | "
-        f"seed {seed} | {data_words}"
-    )
+    mode = "quick mode (AE_QUICK=1: small data, few epochs)" if quick_mode else "full mode"
+    print(f"Keras {keras.__version__} on {name} · {device} · {mode} · seed {seed}")
     for note in notes:
         print(note)
     return settings

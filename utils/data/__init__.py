@@ -38,6 +38,7 @@ Modules, one job each (everything public is re-exported here, so
 - :mod:`utils.data.fsdd`: :func:`load_fsdd`;
 - :mod:`utils.data.synth`: the formant synthesiser behind FSDD's offline fallback;
 - :mod:`utils.data.mirror`: :func:`check_mirror`, what a mirror holds.
+- :mod:`utils.data.toy`: notebook 01's synthetic 5-D data (:func:`make_dependent`, :func:`make_independent`).
 
 No module imports one that imports it back (fetch <- mnist, recordings <- synth <- fsdd <- mirror);
 the one call-time exception is :func:`utils.setup`, which loads :mod:`utils.data.mirror` when it runs.
@@ -73,8 +74,11 @@ from .mirror import MirrorFinding, check_mirror, mirror_report
 from .mnist import KERAS_MNIST_SHA256, MNIST, MNIST_ARRAYS_SHA256, keras_mnist_cache, load_mnist
 from .recordings import FSDD_SAMPLE_RATE, FSDDEntry
 from .synth import synthesize_fsdd_clips
+from .toy import make_dependent, make_independent
 
 __all__ = [
+    "make_dependent",
+    "make_independent",
     "FSDD",
     "FSDD_COMMIT",
     "FSDD_CONTENT_SHA256",
