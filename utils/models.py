@@ -120,6 +120,60 @@ def dense_autoencoder(
     return encoder, decoder, autoencoder
 
 
+class ContractiveReLU(layers.Layer):
+    """Dense + ReLU that adds ``strength * ||dh/dx||_F^2``, averaged over the batch, to the loss in training
+    (notebook 03's contractive penalty). For h = relu(Wx + b), row j of the Jacobian is W_j where unit j is
+    active and 0 elsewhere, so ``||J||_F^2 = sum_j [unit j active] ||W_j||^2``."""
+
+    def __init__(self, units, strength=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = layers.Dense(units)
+        self.strength = strength
+
+    def call(self, x, training=False):
+        a = self.dense(x)
+        if self.strength and training:
+            active = keras.ops.cast(a > 0, a.dtype)  # ReLU's slope: 1 where the unit is on, else 0
+            squared_rows = keras.ops.sum(keras.ops.square(self.dense.kernel), axis=0)  # ||W_j||^2 for each unit j
+            self.add_loss(self.strength * keras.ops.mean(keras.ops.sum(active * squared_rows, axis=1)))
+        return keras.ops.relu(a)
+
+
+class L1Code(layers.Layer):
+    """Identity that adds ``strength * sum(|h|)``, averaged over the batch, to the loss (notebook 03's L1 code
+    penalty; the same on every Keras 3, unlike ActivityRegularization before Keras 3.14)."""
+
+    def __init__(self, strength, **kwargs):
+        super().__init__(**kwargs)
+        self.strength = strength
+
+    def call(self, h):
+        self.add_loss(self.strength * keras.ops.mean(keras.ops.sum(keras.ops.abs(h), axis=1)))
+        return h
+
+
+def overcomplete_autoencoder(noise: float = 0.0, code_l1: float = 0.0, contractive: float = 0.0, width: int = 1024):
+    """Notebook 03's one-hidden-layer autoencoder, uncompiled: 784 -> ``width`` ReLU code units -> 784 (linear),
+    with optional input noise in training (denoising), an L1 code penalty and a contractive penalty.
+    Returns ``(encoder, autoencoder)``."""
+    positive_int(width, "width", what="(code units)")
+    for name, value in (("noise", noise), ("code_l1", code_l1), ("contractive", contractive)):
+        if not value >= 0:
+            raise ValueError(f"{name} must be a non-negative strength, got {value!r}.")
+    encoder = keras.Sequential(
+        [
+            keras.Input(shape=(784,)),
+            *([layers.GaussianNoise(noise)] if noise else []),  # active in training only
+            ContractiveReLU(width, contractive),
+            *([L1Code(code_l1)] if code_l1 else []),
+        ],
+        name="encoder",
+    )
+    decoder = keras.Sequential([keras.Input(shape=(width,)), layers.Dense(784)], name="decoder")
+    inputs = keras.Input(shape=(784,))
+    return encoder, keras.Model(inputs, decoder(encoder(inputs)))
+
+
 def conv_block(filters: int, name: str, batch_norm: bool = True):
     """Convolution (3 x 3, stride 2) + LeakyReLU + batch normalisation: halves height and width.
 
