@@ -262,10 +262,13 @@ def test_index_in_browser(tab, site, server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     tab.page.screenshot(path=str(ARTIFACTS / "site-index.png"), full_page=True)
     _assert_images_rendered(tab, "index.html")
-    # the sidebar lists every notebook page, the course plan and the results, in order
+    # the sidebar lists the core notebooks, then the deep dives, the glossary, the course plan and the results
     sidebar = tab.page.locator("nav.bd-docs-nav a.reference.internal")
     hrefs = [h.split("#")[0] for h in sidebar.evaluate_all("links => links.map(a => a.getAttribute('href'))")]
-    assert hrefs[-len(PAGE_STEMS) - 2 :] == [_page(s) for s in PAGE_STEMS] + ["course/plan.html", "results.html"]
+    cores = [_page(s) for s in PAGE_STEMS if not by_stem(s).is_deep_dive]
+    dives = [_page(s) for s in PAGE_STEMS if by_stem(s).is_deep_dive]
+    expected = cores + dives + ["course/glossary.html", "course/plan.html", "results.html"]
+    assert hrefs[-len(expected) :] == expected
     # every slide idea on the index links to a section of its notebook's page
     for stem in PAGE_STEMS:
         assert tab.page.locator(f'article a[href^="{_page(stem)}#"]').count() >= 1, f"no section of {stem} linked"
