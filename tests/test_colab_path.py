@@ -30,7 +30,7 @@ from utils.config import ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "01_bottleneck_autoencoder.ipynb"
 REPO_URL, REPO_REF = repository()
-URL_LINE = re.compile(r'^REPO_URL, REPO_REF = "(?P<url>[^"]*)", "(?P<ref>[^"]*)"$', re.M)  # the older setup cell
+URL_LINE = conventions.REPO_URL_LINE  # the older setup cell
 PIP_LINE = "{sys.executable} -m pip install -q -r autoencoders/requirements-colab.txt"
 # Colab's own builds: the setup cell must never reinstall (or upgrade) these.
 NEVER_INSTALL = {
@@ -152,14 +152,12 @@ def test_notebook_runs_alone_as_in_colab(tmp_path, monkeypatch):
     work.mkdir()
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    setup = next(c for c in nb.cells if c.cell_type == "code")
+    setup = next(c for c in nb.cells if c.cell_type == "code")  # the setup cell
     assert setup.source == conventions.setup_cell(REPO_URL, REPO_REF), (
         "the setup cell is not tools.conventions.setup_cell (run python3 -m tools.series pages if only the URL changed)"
     )
     line = conventions.CLONE_LINE.search(setup.source)
-    setup.source = setup.source.replace(
-        line.group(0), f"git clone -q --depth 1 -b {REPO_REF} {origin.as_uri()} autoencoders"
-    )
+    setup.source = setup.source.replace(line.group(0), conventions.clone_command(origin.as_uri(), REPO_REF))
     # install nothing: resolve against what is installed here, as Colab would find its own packages
     setup.source = setup.source.replace(
         PIP_LINE, PIP_LINE.replace("-q", "-q --dry-run --no-index --report pip-report.json")
@@ -201,8 +199,7 @@ def test_notebook_runs_alone_as_in_colab(tmp_path, monkeypatch):
 
 def _setup_cells():
     return {
-        nb.stem: next(c for c in nbformat.read(nb.file, as_version=4).cells if c.cell_type == "code").source
-        for nb in catalog.all_notebooks()
+        nb.stem: conventions.setup_source(nbformat.read(nb.file, as_version=4).cells) for nb in catalog.all_notebooks()
     }
 
 

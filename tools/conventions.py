@@ -35,10 +35,10 @@ COLAB_BADGE_URL = "https://colab.research.google.com/assets/colab-badge.svg"
 COLAB_BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)\n*")
 #: The line of the setup cell that names the repository (Colab clones it).
 REPO_URL_LINE = re.compile(r'^REPO_URL, REPO_REF = "(?P<url>[^"]*)", "(?P<ref>[^"]*)"$', re.M)
-#: The Colab line of the short setup cell: a shallow clone of branch ``ref`` of ``url`` into ``autoencoders/``.
-CLONE_LINE = re.compile(r"git clone -q --depth 1 -b (?P<ref>\S+) (?P<url>\S+) (?P<folder>autoencoders)\b")
 #: The folder the Colab clone goes to (relative to Colab's working directory, ``/content``).
 CLONE_FOLDER = "autoencoders"
+#: The Colab command of the short setup cell (:func:`clone_command`), with its branch and address.
+CLONE_LINE = re.compile(rf"git clone -q --depth 1 -b (?P<ref>\S+) (?P<url>\S+) {CLONE_FOLDER}\b")
 #: The nbval cell tags; the comment markers (``# NBVAL_CHECK_OUTPUT`` ...) they replace.
 NBVAL_TAGS = ("nbval-check-output", "nbval-ignore-output", "nbval-skip", "nbval-raises-exception")
 NBVAL_COMMENT = re.compile(r"^\s*#\s*NBVAL_[A-Z_]+", re.M)
@@ -141,6 +141,11 @@ def prose_words(cells) -> int:
     )
 
 
+def clone_command(url: str, ref: str) -> str:
+    """The shallow clone of branch ``ref`` of ``url`` into :data:`CLONE_FOLDER` (matched by :data:`CLONE_LINE`)."""
+    return f"git clone -q --depth 1 -b {ref} {url} {CLONE_FOLDER}"
+
+
 def setup_cell(url: str, ref: str, deep_dive: bool = False) -> str:
     """The setup cell of a notebook (6 lines and two blank ones, as the import sorter wants): Colab's clone and install, the repository root on the path, setup.
 
@@ -152,7 +157,7 @@ def setup_cell(url: str, ref: str, deep_dive: bool = False) -> str:
     return (
         "import sys\n\n"
         'if "google.colab" in sys.modules:  # in Colab: fetch the repository, install only what Colab lacks\n'
-        f"    !test -d {CLONE_FOLDER} || git clone -q --depth 1 -b {ref} {url} {CLONE_FOLDER}; "
+        f"    !test -d {CLONE_FOLDER} || {clone_command(url, ref)}; "
         "{sys.executable} -m pip install -q -r "  # the kernel's own Python, as %pip would
         f"{CLONE_FOLDER}/requirements-colab.txt\n"
         f'sys.path[:0] = ["{root}", "{CLONE_FOLDER}"]  # the repository root, home of the utils package\n'

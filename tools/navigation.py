@@ -19,7 +19,7 @@ import posixpath
 
 from tools import catalog
 from tools.catalog import Notebook
-from tools.conventions import CLONE_LINE, NAVIGATION_TAG, REPO_URL_LINE, is_navigation, title_line
+from tools.conventions import CLONE_LINE, NAVIGATION_TAG, REPO_URL_LINE, clone_command, is_navigation, title_line
 from tools.records import relative
 from tools.tables import colab_badge
 
@@ -75,7 +75,7 @@ def update(nb_node, nb: Notebook) -> None:
         if cell.cell_type == "code" and REPO_URL_LINE.search(cell.source):
             cell.source = REPO_URL_LINE.sub(f'REPO_URL, REPO_REF = "{url}", "{ref}"', cell.source)
         if cell.cell_type == "code" and CLONE_LINE.search(cell.source):
-            cell.source = CLONE_LINE.sub(f"git clone -q --depth 1 -b {ref} {url} \\g<folder>", cell.source)
+            cell.source = CLONE_LINE.sub(lambda _: clone_command(url, ref), cell.source)
 
 
 def update_all(check: bool = False) -> list[str]:

@@ -276,14 +276,3 @@ def check_environment() -> list[str]:
         hint = f" (did you mean {close[0]}?)" if close else ""
         notes.append(f"{name} is set, but nothing in this project reads it{hint}: unset it, or correct its name.")
     return notes
-
-
-def describe_data_source() -> str:
-    """The words :func:`setup` prints for where the data sets will come from (no path).
-
-    Raises:
-        ValueError: for a bad ``AE_DATA_DIR`` (see :func:`data_dir`).
-    """
-    if data_dir() is not None:
-        return "data: the mirror given by AE_DATA_DIR"
-    return "data: cache, download or offline fallback (AE_DATA_DIR unset)"

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from .config import _BACKENDS, Settings, data_dir, describe_data_source, is_quick, seed_override
+from .config import _BACKENDS, Settings, data_dir, is_quick, seed_override
 from .data.mirror import setup_notes
 
 
@@ -162,10 +162,8 @@ def setup(seed: int = 42, backend: str | None = None, quick: bool | None = None)
     override = seed_override()  # AE_SEED: the same notebook on another seed
     seed = seed if override is None else override
     quick_mode = is_quick() if quick is None else bool(quick)
-    describe_data_source()  # checks AE_DATA_DIR before the slow Keras import (the loaders say where data came from)
-    notes = []  # what the mirror holds, checked before Keras loads: a line for each file that is not what it claims
-    if data_dir() is not None:
-        notes = setup_notes(data_dir())
+    mirror = data_dir()  # checks AE_DATA_DIR before the slow Keras import (the loaders say where data came from)
+    notes = setup_notes(mirror) if mirror is not None else []  # a line per mirror file that is not what it claims
     start = time.time()
     keras = _import_keras(backend)
     keras.utils.set_random_seed(seed)
