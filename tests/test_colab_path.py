@@ -152,7 +152,7 @@ def test_notebook_runs_alone_as_in_colab(tmp_path, monkeypatch):
     work.mkdir()
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    setup = next(c for c in nb.cells if c.cell_type == "code")  # the setup cell
+    setup = conventions.setup_cell_of(nb.cells)
     assert setup.source == conventions.setup_cell(REPO_URL, REPO_REF), (
         "the setup cell is not tools.conventions.setup_cell (run python3 -m tools.series pages if only the URL changed)"
     )

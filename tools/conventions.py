@@ -166,6 +166,12 @@ def setup_cell(url: str, ref: str, deep_dive: bool = False) -> str:
     )
 
 
+def setup_cell_of(cells):
+    """The setup cell: the first code cell (None for a notebook without code)."""
+    return next((c for c in cells if c["cell_type"] == "code"), None)
+
+
 def setup_source(cells) -> str:
-    """The source of the setup cell: the first code cell."""
-    return next((source(c) for c in cells if c["cell_type"] == "code"), "")
+    """The source of the setup cell (:func:`setup_cell_of`), "" for a notebook without code."""
+    cell = setup_cell_of(cells)
+    return "" if cell is None else source(cell)
