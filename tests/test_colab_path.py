@@ -52,6 +52,7 @@ COLAB_PREINSTALLED = NEVER_INSTALL | {
     "librosa",
     "tqdm",
     "pyyaml",
+    "ipywidgets",
 }
 # requirements.txt entries that run the notebooks locally and are not needed inside one.
 TOOLING = {

@@ -7,6 +7,7 @@ Modules, by concern:
     utils.data      -- data loaders (mirror content-checked, cache, download, offline fallback), one module
                        per job (fetch, mnist, fsdd, synth), and the download helper
     utils.plot      -- reconstruction grids, 2-D latent scatters, training curves, score histograms
+    utils.explore   -- an ipywidgets latent explorer: move a point in a 2-D code, see its decoding
     utils.results   -- results/<notebook>.json writing and reading
     utils.metrics   -- reconstruction error; sample-quality metrics: Fréchet distance, classifier score
     utils.audio     -- speech helpers: noise mixed at an exact SNR, SI-SDR, STFT magnitude/phase and back
@@ -40,6 +41,7 @@ __all__ = [
     "data",
     "metrics",
     "plot",
+    "explore",
     "results",
     "selfcheck",
     "training",
@@ -78,7 +80,19 @@ def show_source(function) -> None:
     print("\n".join(lines))
 
 
-_LAZY = {"audio", "checks", "data", "metrics", "plot", "results", "selfcheck", "session", "training", "models"}
+_LAZY = {
+    "audio",
+    "checks",
+    "data",
+    "explore",
+    "metrics",
+    "plot",
+    "results",
+    "selfcheck",
+    "session",
+    "training",
+    "models",
+}
 
 
 def setup(seed: int = 42, backend: str | None = None, quick: bool | None = None) -> Settings:

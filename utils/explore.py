@@ -1,0 +1,136 @@
+"""A latent explorer: move a point in a 2-D code and see what the decoder makes of it (notebook 04).
+
+In Jupyter and Colab, :func:`latent_explorer` shows two sliders, one per code unit, beside the latent
+scatter with the point marked and the image the decoder makes of that point. Where widgets do not
+render (GitHub, the course site, a notebook executed headless), the explorer's text says so; the
+notebooks show the same thing as a static figure next to it (:func:`latent_point_figure`, or the
+decoded grid of :func:`utils.plot.decoded_latent_grid`).
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .plot import _as_images, latent_scatter
+
+
+def _point(point) -> np.ndarray:
+    point = np.asarray(point, dtype="float32")
+    if point.shape != (2,) or not np.all(np.isfinite(point)):
+        raise ValueError(f"point must be two finite numbers (a place in the 2-D code); got {point!r}.")
+    return point
+
+
+def _box(codes, low, high) -> tuple[np.ndarray, np.ndarray]:
+    codes = np.asarray(codes, dtype=float)
+    if codes.ndim != 2 or codes.shape[1] != 2:
+        raise ValueError(f"codes must have shape (N, 2), the 2-D codes of some images; got {codes.shape}.")
+    low = codes.min(axis=0) if low is None else np.asarray(low, dtype=float)
+    high = codes.max(axis=0) if high is None else np.asarray(high, dtype=float)
+    if low.shape != (2,) or high.shape != (2,) or not np.all(low < high):
+        raise ValueError(f"low and high must be two numbers each with low < high (a 2-D box); got {low}, {high}.")
+    return low, high
+
+
+def latent_point_figure(decoder, codes, labels, point, image_shape: tuple[int, int] = (28, 28)):
+    """Draw the latent scatter with ``point`` marked, and the image the decoder makes of that point.
+
+    Args:
+        decoder: a model whose ``predict(codes, verbose=0)`` maps (m, 2) codes to m images of
+            ``image_shape`` (flat or with a channel axis), pixels in [0, 1].
+        codes: array (N, 2), the encoder's output for some images.
+        labels: N integer labels to colour them by (e.g. the digits), or None.
+        point: the two code values to decode.
+        image_shape: (H, W) of one decoded image.
+
+    Returns:
+        The matplotlib Figure; its ``decoded`` attribute holds the decoded (H, W) image.
+
+    Raises:
+        ValueError: if ``point`` is not two finite numbers or ``codes`` is not (N, 2).
+    """
+    point = _point(point)
+    _box(codes, None, None)
+    image = _as_images(decoder.predict(point[None], verbose=0), image_shape, "decoder output")[0]
+    fig, (ax_map, ax_image) = plt.subplots(1, 2, figsize=(9.5, 4), gridspec_kw={"width_ratios": [1.5, 1]})
+    latent_scatter(codes, labels, ax=ax_map)
+    ax_map.plot(*point, marker="*", color="black", markersize=16, markeredgecolor="white", label="_point")
+    ax_map.set_title("the code plane; the star is the point decoded")
+    ax_image.imshow(image, cmap="gray", vmin=0.0, vmax=1.0)
+    ax_image.set_title(f"decoder output at ({point[0]:.2f}, {point[1]:.2f})")
+    ax_image.axis("off")
+    fig.decoded = image
+    return fig
+
+
+class LatentExplorer:
+    """Two sliders over a 2-D code and the figure of :func:`latent_point_figure` (build it with
+    :func:`latent_explorer`). ``draw(x, y)`` is what a slider move calls; ``last_figure()`` returns
+    what it drew last."""
+
+    def __init__(self, decoder, codes, labels, low, high, image_shape):
+        self.decoder, self.codes, self.labels, self.image_shape = decoder, codes, labels, image_shape
+        self.low, self.high = low, high
+        self._figure = None
+        self.widget = None
+
+    def draw(self, x: float, y: float):
+        """Decode the point (x, y), draw the figure, show it (inside the widget) and return it."""
+        if self._figure is not None:
+            plt.close(self._figure)
+        self._figure = latent_point_figure(self.decoder, self.codes, self.labels, (x, y), self.image_shape)
+        plt.show()
+        return self._figure
+
+    def last_figure(self):
+        """The figure the last slider move drew (None before the first)."""
+        return self._figure
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """The widget for Jupyter and Colab, and this explorer's own text where widgets do not render."""
+        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+    def __repr__(self) -> str:
+        return (
+            "Latent explorer: two sliders move a point over the 2-D code and show what the decoder makes of it. "
+            "It runs in Jupyter or Colab; here (GitHub, the site, a headless run) the static figure next to it "
+            "shows the same."
+        )
+
+
+def latent_explorer(decoder, codes, labels=None, low=None, high=None, image_shape: tuple[int, int] = (28, 28)):
+    """An ipywidgets explorer of a 2-D code: a slider per code unit, over the box [low, high].
+
+    Args:
+        decoder: maps (m, 2) codes to m images (see :func:`latent_point_figure`).
+        codes: array (N, 2), the codes to draw underneath (e.g. the test images').
+        labels: N labels to colour them by, or None.
+        low, high: the sliders' ranges, two numbers each; default: the box that holds ``codes``.
+        image_shape: (H, W) of one decoded image.
+
+    Returns:
+        A :class:`LatentExplorer`; displaying it (the last line of a cell) shows the sliders, which
+        start at the centre of the codes.
+
+    Raises:
+        ValueError: if ``codes`` is not (N, 2) or the box is not low < high.
+    """
+    import ipywidgets
+
+    low, high = _box(codes, low, high)
+    explorer = LatentExplorer(decoder, np.asarray(codes), labels, low, high, image_shape)
+    start = np.clip(np.median(np.asarray(codes, dtype=float), axis=0), low, high)
+    sliders = {
+        name: ipywidgets.FloatSlider(
+            value=float(start[i]),
+            min=float(low[i]),
+            max=float(high[i]),
+            step=float(high[i] - low[i]) / 100,
+            description=f"code unit {i + 1}",
+            continuous_update=False,
+        )
+        for i, name in enumerate(("x", "y"))
+    }
+    explorer.widget = ipywidgets.interactive(explorer.draw, **sliders)
+    return explorer
