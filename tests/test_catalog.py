@@ -38,12 +38,13 @@ def test_new_entries_go_where_they_belong(tmp_path):
     text = catalog.SERIES_FILE.read_text(encoding="utf-8")
     core = catalog.core_notebooks()[3]
     text = scaffold.add_to_series(text, f"{core.number}a_gaps", "Gaps", core.stem)
-    text = scaffold.add_to_series(text, f"{core.number}b_more", "More", core.stem)
+    text = scaffold.add_to_series(text, f"{core.number}b_more", "More: a title with a colon", core.stem)
     text = scaffold.add_to_series(text, "10_sparse_codes", "Sparse codes", None)
     _, cores, sessions = _load(tmp_path, text)
     assert [nb.stem for nb in cores][-1] == "10_sparse_codes" and cores[-1].session == len(sessions)
-    dives = next(nb for nb in cores if nb.stem == core.stem).deep_dives
+    dives = next(nb for nb in cores if nb.stem == core.stem).deep_dives[-2:]  # after the deep dives it has
     assert [d.stem for d in dives] == [f"{core.number}a_gaps", f"{core.number}b_more"]
+    assert dives[1].title == "More: a title with a colon"  # quoted in the YAML, read back whole
     assert dives[0].core == core.stem and str(dives[0].path) == f"notebooks/deep-dives/{core.number}a_gaps.ipynb"
     assert "# A suggested split" in text and text.index("10_sparse_codes") < text.index("sessions:")
 

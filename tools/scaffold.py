@@ -14,6 +14,7 @@ what is left to do by hand.
 
 from __future__ import annotations
 
+import json
 import re
 
 from tools import catalog, conventions, pages
@@ -52,7 +53,13 @@ def _cells(stem: str, title: str, setup: str):
     ]
 
 
+def _yaml_text(text: str) -> str:
+    """``text`` as a YAML scalar: quoted where YAML would read it otherwise (a title with ": ", say)."""
+    return json.dumps(text, ensure_ascii=False) if ": " in text or text.startswith(("'", '"', "-", "[", "{")) else text
+
+
 def _series_entry(stem: str, title: str, core: str | None) -> str:
+    title = _yaml_text(title)
     if core is None:
         session = len(catalog.sessions())
         return (
