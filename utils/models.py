@@ -10,7 +10,7 @@ plain sight.
 from __future__ import annotations
 
 import keras
-from keras import layers, regularizers
+from keras import layers, ops, regularizers
 
 from .checks import positive_int
 
@@ -296,3 +296,47 @@ def mnist_classifier(feature_width: int = 128):
         keras.Model(images, probabilities, name="mnist_classifier"),
         keras.Model(images, features, name="mnist_features"),
     )
+
+
+class Sampling(layers.Layer):
+    """z = mean + exp(log_var / 2) * eps, with eps drawn from N(0, I): the reparameterisation trick
+    (notebook 05 writes it out). ``seed`` seeds the layer's own ``keras.random.SeedGenerator``."""
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, z_mean, z_log_var):
+        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        return z_mean + ops.exp(0.5 * z_log_var) * eps
+
+
+class VAE(keras.Model):
+    """Notebook 05's variational autoencoder on 28 x 28 x 1 images, with a code of ``code_size`` numbers.
+
+    The encoder is :func:`conv_autoencoder`'s with ``2 * code_size`` outputs, the means and the
+    log-variances of each image's code; the decoder is :func:`conv_autoencoder`'s. Calling the model
+    returns ``(reconstructions, z_mean, z_log_var)``; the loss (``compute_loss``) is the binary
+    cross-entropy summed over the pixels plus the KL divergence from N(0, I), averaged over the batch,
+    so train it with ``loss=None``. Reconstruct without noise by ``decoder(z_mean)``.
+
+    Raises:
+        ValueError: if ``code_size`` is not a positive integer.
+    """
+
+    def __init__(self, code_size, seed=None, **kwargs):
+        positive_int(code_size, "code_size", what="(numbers in the code)")
+        super().__init__(**kwargs)
+        self.encoder, _, _ = conv_autoencoder(2 * code_size)  # outputs [means | log-variances]
+        _, self.decoder, _ = conv_autoencoder(code_size)
+        self.sampling = Sampling(seed=seed)
+
+    def call(self, x, training=False):
+        z_mean, z_log_var = ops.split(self.encoder(x, training=training), 2, axis=-1)
+        return self.decoder(self.sampling(z_mean, z_log_var), training=training), z_mean, z_log_var
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        x_hat, z_mean, z_log_var = y_pred
+        reconstruction = ops.sum(keras.losses.binary_crossentropy(x, x_hat), axis=(1, 2))  # summed over pixels
+        kl = -0.5 * ops.sum(1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
+        return ops.mean(reconstruction + kl)
