@@ -43,13 +43,13 @@ def latent_point_figure(decoder, codes, labels, point, image_shape: tuple[int, i
         image_shape: (H, W) of one decoded image.
 
     Returns:
-        The matplotlib Figure; its ``decoded`` attribute holds the decoded (H, W) image.
+        The matplotlib Figure.
 
     Raises:
-        ValueError: if ``point`` is not two finite numbers or ``codes`` is not (N, 2).
+        ValueError: if ``point`` is not two finite numbers or ``codes`` is not (N, 2) (the check of
+            :func:`utils.plot.latent_scatter`).
     """
     point = _point(point)
-    _box(codes, None, None)
     image = _as_images(decoder.predict(point[None], verbose=0), image_shape, "decoder output")[0]
     fig, (ax_map, ax_image) = plt.subplots(1, 2, figsize=(9.5, 4), gridspec_kw={"width_ratios": [1.5, 1]})
     latent_scatter(codes, labels, ax=ax_map)
@@ -58,7 +58,6 @@ def latent_point_figure(decoder, codes, labels, point, image_shape: tuple[int, i
     ax_image.imshow(image, cmap="gray", vmin=0.0, vmax=1.0)
     ax_image.set_title(f"decoder output at ({point[0]:.2f}, {point[1]:.2f})")
     ax_image.axis("off")
-    fig.decoded = image
     return fig
 
 
@@ -67,9 +66,8 @@ class LatentExplorer:
     :func:`latent_explorer`). ``draw(x, y)`` is what a slider move calls; ``last_figure()`` returns
     what it drew last."""
 
-    def __init__(self, decoder, codes, labels, low, high, image_shape):
+    def __init__(self, decoder, codes, labels, image_shape):
         self.decoder, self.codes, self.labels, self.image_shape = decoder, codes, labels, image_shape
-        self.low, self.high = low, high
         self._figure = None
         self.widget = None
 
@@ -119,7 +117,7 @@ def latent_explorer(decoder, codes, labels=None, low=None, high=None, image_shap
     import ipywidgets
 
     low, high = _box(codes, low, high)
-    explorer = LatentExplorer(decoder, np.asarray(codes), labels, low, high, image_shape)
+    explorer = LatentExplorer(decoder, np.asarray(codes), labels, image_shape)
     start = np.clip(np.median(np.asarray(codes, dtype=float), axis=0), low, high)
     sliders = {
         name: ipywidgets.FloatSlider(
