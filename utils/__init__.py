@@ -10,6 +10,7 @@ Modules, by concern:
     utils.explore   -- an ipywidgets latent explorer: move a point in a 2-D code, see its decoding
     utils.results   -- results/<notebook>.json writing and reading
     utils.metrics   -- reconstruction error; sample-quality metrics: Fréchet distance, classifier score
+    utils.images    -- image denoising (notebook 06): seeded noise, mean PSNR and SSIM, noisy training pairs
     utils.audio     -- speech helpers: noise mixed at an exact SNR, SI-SDR, STFT magnitude/phase and back
     utils.training  -- fit(): Adam with cosine decay and a compact progress line; a throughput meter
     utils.checks    -- argument checks shared by the modules (positive_int)
@@ -36,6 +37,7 @@ __all__ = [
     "setup",
     "show_source",
     "audio",
+    "images",
     "checks",
     "config",
     "data",
@@ -82,6 +84,7 @@ def show_source(function) -> None:
 
 _LAZY = {
     "audio",
+    "images",
     "checks",
     "data",
     "explore",

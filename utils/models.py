@@ -218,6 +218,22 @@ def deconv_block(filters: int, name: str, batch_norm: bool = True):
     )
 
 
+def denoising_autoencoder():
+    """The denoiser of notebook 06 (written out there): conv blocks 28x28x1 -> 14x14x32 -> 7x7x64, transposed-conv
+    blocks back to 28x28, sigmoid pixels. No dense bottleneck: the code is the 7 x 7 x 64 feature map."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            conv_block(32, "conv_block_1"),
+            conv_block(64, "conv_block_2"),
+            deconv_block(64, "deconv_block_1"),
+            deconv_block(32, "deconv_block_2"),
+            layers.Conv2D(1, 3, padding="same", activation="sigmoid", name="pixels"),
+        ],
+        name="denoising_autoencoder",
+    )
+
+
 def conv_autoencoder(code_size: int, bottleneck_width: int = 128, output_activation: str = "sigmoid"):
     """The convolutional autoencoder of the slides, for 28 x 28 x 1 images (notebook 04 builds it up).
 
