@@ -21,14 +21,18 @@ from .checks import positive_int
 def _images(x, name: str) -> np.ndarray:
     x = np.asarray(x, dtype="float32")
     if x.ndim != 4 or x.shape[-1] != 1:
-        raise ValueError(f"{name} must have shape (n, height, width, 1), got {x.shape}; add the channel with x[..., None].")
+        raise ValueError(
+            f"{name} must have shape (n, height, width, 1), got {x.shape}; add the channel with x[..., None]."
+        )
     return x
 
 
 def _pair(clean, estimate) -> tuple[np.ndarray, np.ndarray]:
     clean, estimate = _images(clean, "clean"), _images(estimate, "estimate")
     if clean.shape != estimate.shape:
-        raise ValueError(f"clean has shape {clean.shape} but estimate {estimate.shape}: pass one estimate per clean image.")
+        raise ValueError(
+            f"clean has shape {clean.shape} but estimate {estimate.shape}: pass one estimate per clean image."
+        )
     return clean, estimate
 
 
