@@ -14,12 +14,14 @@ import utils
 
 utils.setup(seed=0, quick=True)
 import keras  # noqa: E402
+from scipy import ndimage  # noqa: E402
 from skimage.metrics import structural_similarity  # noqa: E402
 
 from utils import images, models  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_denoising_images.ipynb"
-NAMES = ("add_noise", "mean_psnr", "quality", "denoising_autoencoder", "NoisyPairs")
+NAMES = ("add_noise", "mean_psnr", "quality", "denoising_autoencoder", "NoisyPairs", "median_filter", "levels")
+NAMES += ("median_levels",)
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +35,7 @@ def lesson() -> dict:
     assert sorted(n.name for n in body) == sorted(NAMES), "notebook 06 defines each of NAMES once"
     namespace = {"keras": keras, "layers": keras.layers, "np": np, "utils": utils}
     namespace["structural_similarity"] = structural_similarity
+    namespace.update(ndimage=ndimage, WINDOWS=images.WINDOWS)
     exec(compile(ast.Module(body=body, type_ignores=[]), str(NOTEBOOK), "exec"), namespace)  # noqa: S102
     return namespace
 
@@ -86,3 +89,17 @@ def test_the_notebook_denoiser_is_utils_models(lesson, digits):
     assert [layer.name for layer in mine.layers] == [layer.name for layer in theirs.layers]
     mine.set_weights(theirs.get_weights())
     np.testing.assert_allclose(mine.predict(digits, verbose=0), theirs.predict(digits, verbose=0), atol=1e-6)
+
+
+def test_the_best_filter_matches(lesson, digits):
+    noisy = images.add_noise(digits, 0.5, 4)
+    assert list(images.WINDOWS) == ["2 x 2", "plus", "3 x 3", "5 x 5", "7 x 7"]
+    for window in images.WINDOWS:
+        np.testing.assert_array_equal(lesson["median_filter"](noisy, window), images.median_filter(noisy, window))
+    for parameters in [("3 x 3", 0.1, 0.9), ("plus", 0.3, 0.65)]:
+        np.testing.assert_array_equal(lesson["median_levels"](noisy, parameters), images.median_levels(noisy, parameters))
+    np.testing.assert_allclose(images.levels(np.array([0.0, 0.2, 0.5, 0.8, 1.0]), 0.2, 0.8), [0, 0, 0.5, 1, 1])
+    with pytest.raises(ValueError, match="below white"):
+        images.levels(noisy, 0.6, 0.4)
+    with pytest.raises(ValueError, match="unknown window"):
+        images.median_filter(noisy, "4 x 4")

@@ -6,6 +6,8 @@ Notebook 06 writes these out where it teaches them; its deep dive 06a imports th
     add_noise   -- clip(x + noise_factor * N(0, 1), 0, 1), seeded
     mean_psnr   -- PSNR of each image (pixels in [0, 1]), in dB, averaged over the images
     quality     -- (mean PSNR in dB, mean SSIM) of estimates against clean images
+    WINDOWS, median_filter, levels, median_levels
+                -- the median windows of notebook 06, and its best filter: a median, then levels
     NoisyPairs  -- a Keras PyDataset of (noisy, clean) batches, fresh noise in every batch
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+from scipy import ndimage
 from skimage.metrics import structural_similarity
 
 from .checks import positive_int
@@ -69,6 +72,30 @@ def quality(clean, estimate) -> tuple[float, float]:
     clean, estimate = _pair(clean, estimate)
     pairs = zip(clean[..., 0], np.clip(estimate, 0, 1)[..., 0])
     return mean_psnr(clean, estimate), float(np.mean([structural_similarity(c, e, data_range=1.0) for c, e in pairs]))
+
+
+#: Notebook 06's median windows: 2 x 2, a plus of 5 pixels, and squares of 3, 5 and 7 pixels.
+WINDOWS = {"2 x 2": np.ones((2, 2)), "plus": np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]])}
+WINDOWS.update({f"{s} x {s}": np.ones((s, s)) for s in (3, 5, 7)})
+
+
+def median_filter(x, window: str) -> np.ndarray:
+    """Each pixel replaced by the median of its neighbours under one of ``WINDOWS`` (images (n, h, w, 1))."""
+    if window not in WINDOWS:
+        raise ValueError(f"unknown window {window!r}: use one of {list(WINDOWS)}.")
+    return ndimage.median_filter(_images(x, "x"), footprint=WINDOWS[window][None, :, :, None] > 0)
+
+
+def levels(x, black: float, white: float) -> np.ndarray:
+    """Stretch [black, white] to [0, 1]: black and below become 0, white and above 1."""
+    if not black < white:
+        raise ValueError(f"black must be below white, got black={black}, white={white}.")
+    return np.clip((x - black) / (white - black), 0, 1)
+
+
+def median_levels(x, parameters) -> np.ndarray:
+    """Notebook 06's best classical filter: a median, then levels; ``parameters = (window, black, white)``."""
+    return levels(median_filter(x, parameters[0]), *parameters[1:])
 
 
 class NoisyPairs(keras.utils.PyDataset):
