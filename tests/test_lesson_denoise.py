@@ -97,7 +97,9 @@ def test_the_best_filter_matches(lesson, digits):
     for window in images.WINDOWS:
         np.testing.assert_array_equal(lesson["median_filter"](noisy, window), images.median_filter(noisy, window))
     for parameters in [("3 x 3", 0.1, 0.9), ("plus", 0.3, 0.65)]:
-        np.testing.assert_array_equal(lesson["median_levels"](noisy, parameters), images.median_levels(noisy, parameters))
+        np.testing.assert_array_equal(
+            lesson["median_levels"](noisy, parameters), images.median_levels(noisy, parameters)
+        )
     np.testing.assert_allclose(images.levels(np.array([0.0, 0.2, 0.5, 0.8, 1.0]), 0.2, 0.8), [0, 0, 0.5, 1, 1])
     with pytest.raises(ValueError, match="below white"):
         images.levels(noisy, 0.6, 0.4)
