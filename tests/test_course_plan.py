@@ -40,8 +40,8 @@ def test_exercises_are_read_without_their_solutions():
 
 def test_reading_time_counts_prose_and_code():
     prose = _cell("markdown", " ".join(["word"] * course_plan.WORDS_PER_MINUTE * 7))
-    code = [_cell("code", "x = 1")] * (course_plan.CODE_CELLS_PER_MINUTE * 2)
-    assert course_plan.reading_minutes([prose, *code]) == 10  # 7 + 2 minutes, rounded up to 5
+    code = [_cell("code", "x = 1\n\ny = 2")] * round(course_plan.CODE_LINES_PER_MINUTE * 2)  # 2 lines, one blank
+    assert course_plan.reading_minutes([prose, *code]) == 15  # 7 + 4 minutes, rounded up to 5
 
 
 def test_every_core_notebook_is_planned_and_in_exactly_one_session():

@@ -20,10 +20,11 @@ from utils.config import ROOT
 
 PLAN_PAGE = ROOT / "course" / "plan.md"
 
-#: Reading speed assumed for the prose (words a minute; technical text with formulas and figures),
-#: plus a minute for every three code cells (reading the code and its output).
-WORDS_PER_MINUTE = 130
-CODE_CELLS_PER_MINUTE = 3
+#: Reading speeds, calibrated on cold readings of seven core notebooks by fresh readers with only the
+#: slides (December 2026: 25-50 minutes each): prose words a minute, and non-blank code lines a minute
+#: (reading the code with its outputs and figures). The two fit those readings within about 10 minutes.
+WORDS_PER_MINUTE = 150
+CODE_LINES_PER_MINUTE = 6.5
 
 
 def _cells(nb: catalog.Notebook) -> list[dict]:
@@ -31,9 +32,11 @@ def _cells(nb: catalog.Notebook) -> list[dict]:
 
 
 def reading_minutes(cells: list[dict]) -> int:
-    """Minutes to read the notebook (prose words and code cells), rounded up to 5."""
-    code = sum(c["cell_type"] == "code" for c in cells)
-    minutes = conventions.prose_words(cells) / WORDS_PER_MINUTE + code / CODE_CELLS_PER_MINUTE
+    """Minutes to read the notebook (prose words and non-blank code lines), rounded up to 5."""
+    code = sum(
+        1 for c in cells if c["cell_type"] == "code" for line in conventions.source(c).splitlines() if line.strip()
+    )
+    minutes = conventions.prose_words(cells) / WORDS_PER_MINUTE + code / CODE_LINES_PER_MINUTE
     return 5 * math.ceil(minutes / 5)
 
 
@@ -112,7 +115,8 @@ def plan_page() -> str:
         "For a teacher planning lessons with this series. Per notebook: what the students will be able to do,",
         "what they need first, which ideas of the slides it covers, how long it takes to read and to run, and its",
         "exercises. Reading times count the prose at "
-        f"{WORDS_PER_MINUTE} words a minute plus a minute for every {CODE_CELLS_PER_MINUTE} code cells. Run times are",
+        f"{WORDS_PER_MINUTE} words and the code at {CODE_LINES_PER_MINUTE} lines a minute, rates that fit cold readings"
+        " by fresh readers. Run times are",
         "those of the committed full-mode run and of the recorded quick-mode run (TensorFlow), on the machine",
         f"named in the results files; {gpu_words}. The student edition (`python3 -m tools.series student`) removes",
         "the solutions and adds the self-checks listed here.",
