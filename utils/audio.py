@@ -5,9 +5,10 @@ sample rate; the functions here never resample. The STFT defaults suit 8 kHz
 speech such as the Free Spoken Digit Dataset (:func:`utils.data.load_fsdd`):
 
 * ``n_fft=256``: 32 ms frames at 8 kHz, 129 frequency bins 31.25 Hz apart;
-  the Hann window spreads a pure tone over about 4 bins (about 125 Hz), so
-  harmonics separate cleanly for voices pitched above about 125 Hz and partly
-  merge for lower voices, while the formants are followed well;
+  the Hann window's main lobe is about 4 bins (125 Hz) wide, but two tones are
+  told apart once they are about 2 bins (62.5 Hz) apart, so the harmonics of
+  a voice (100 Hz or more apart) show as separate lines, and the formants are
+  followed well;
 * ``hop_length=64``: 8 ms between frames (75 % overlap), so a 0.4 s digit
   gives about 50 frames, and the Hann window overlaps-adds to a constant,
   which makes :func:`istft` an exact inverse of :func:`stft_magnitude`.
