@@ -23,8 +23,6 @@ and their speakers), so nothing here depends on a notebook's globals.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .audio import HOP_LENGTH, N_FFT, SAMPLE_RATE, coloured_noise, hum_noise, istft, mix_at_snr, si_sdr, stft_magnitude
@@ -312,17 +310,6 @@ def scores(clean, outputs, segment: int = SEGMENT) -> dict:
     intelligibility = np.array([stoi(x, y, SAMPLE_RATE) for x, y in joined])
     quality = np.array([pesq(SAMPLE_RATE, x, y, "nb") if pesq else np.nan for x, y in joined])
     return {"si_sdr": sdr, "stoi": intelligibility, "pesq": quality}
-
-
-def short_for_stoi(clean) -> float:
-    """Share of clips too short for STOI on their own (under 30 frames of speech after its silence removal)."""
-    from pystoi import stoi
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for x in clean:
-            stoi(x, x, SAMPLE_RATE)
-    return sum("Not enough STFT frames" in str(w.message) for w in caught) / len(clean)
 
 
 def paired_margin(a, b) -> tuple[float, float]:
