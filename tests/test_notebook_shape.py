@@ -41,7 +41,7 @@ def measure(cells) -> dict:
     lines = [[line for line in src.splitlines() if line.strip()] for src in code]
     return {
         "words": conventions.prose_words(cells),
-        "code_lines": sum(len(cell) for cell in lines),
+        "code_lines": conventions.code_lines(cells),
         "longest_cell": max(len(cell) for cell in lines),
         "setup_lines": len(lines[0]),
     }

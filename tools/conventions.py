@@ -141,6 +141,11 @@ def prose_words(cells) -> int:
     )
 
 
+def code_lines(cells) -> int:
+    """Non-blank lines of code a student reads, over all code cells (nbcheck's "code" budget)."""
+    return sum(1 for c in cells if c["cell_type"] == "code" for line in source(c).splitlines() if line.strip())
+
+
 def clone_command(url: str, ref: str) -> str:
     """The shallow clone of branch ``ref`` of ``url`` into :data:`CLONE_FOLDER` (matched by :data:`CLONE_LINE`)."""
     return f"git clone -q --depth 1 -b {ref} {url} {CLONE_FOLDER}"

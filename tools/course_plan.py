@@ -33,10 +33,7 @@ def _cells(nb: catalog.Notebook) -> list[dict]:
 
 def reading_minutes(cells: list[dict]) -> int:
     """Minutes to read the notebook (prose words and non-blank code lines), rounded up to 5."""
-    code = sum(
-        1 for c in cells if c["cell_type"] == "code" for line in conventions.source(c).splitlines() if line.strip()
-    )
-    minutes = conventions.prose_words(cells) / WORDS_PER_MINUTE + code / CODE_LINES_PER_MINUTE
+    minutes = conventions.prose_words(cells) / WORDS_PER_MINUTE + conventions.code_lines(cells) / CODE_LINES_PER_MINUTE
     return 5 * math.ceil(minutes / 5)
 
 
