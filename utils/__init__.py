@@ -12,6 +12,9 @@ Modules, by concern:
     utils.metrics   -- reconstruction error; sample-quality metrics: Fréchet distance, classifier score
     utils.images    -- image denoising (notebook 06): seeded noise, mean PSNR and SSIM, noisy training pairs
     utils.audio     -- speech helpers: noise mixed at an exact SNR, SI-SDR, STFT magnitude/phase and back
+    utils.speech    -- speech denoising (notebook 07): noises, training crops, classical methods, measures
+    utils.spectrograms -- generating speech (notebook 09): fixed-size spectrograms, Griffin-Lim, the
+                       instrument, the spectrogram VAE
     utils.training  -- fit(): Adam with cosine decay and a compact progress line; a throughput meter
     utils.checks    -- argument checks shared by the modules (positive_int)
     utils.models    -- model builders that several notebooks reuse
@@ -95,6 +98,8 @@ _LAZY = {
     "session",
     "training",
     "models",
+    "speech",
+    "spectrograms",
 }
 
 
