@@ -84,3 +84,29 @@ def test_bad_arguments_say_what_to_pass(cloud):
         explore.latent_explorer(PointDecoder(), codes, labels, low=(5, 0), high=(1, 5))
     with pytest.raises(ValueError, match="two finite numbers"):
         explore.latent_point_figure(PointDecoder(), codes, labels, (np.nan, 1.0))
+
+
+def test_a_sound_explorer_move_decodes_that_point_draws_it_and_plays_it(cloud):
+    codes, labels = cloud
+    asked = []
+
+    def decode(point):  # a spectrogram whose level is the point's x, and a tone as loud as its y / 10
+        asked.append(np.array(point))
+        image = np.full((128, 96), float(point[0]))
+        return image, point[1] / 10 * np.sin(np.linspace(0, 200, 8000))
+
+    explorer = explore.sound_explorer(decode, codes, labels, low=(0, 0), high=(10, 5), rate=8000, duration=0.76)
+    x_slider, y_slider = explorer.widget.children[:2]
+    assert (x_slider.min, x_slider.max, y_slider.min, y_slider.max) == (0, 10, 0, 5)
+
+    x_slider.value, y_slider.value = 6.0, 2.0
+    fig = explorer.last_figure()
+    assert _star(fig) == pytest.approx((6.0, 2.0))
+    np.testing.assert_allclose(asked[-1], [6.0, 2.0])
+    drawn = fig.axes[1].get_images()[0]
+    assert drawn.get_array().shape == (128, 96) and drawn.get_array().mean() == pytest.approx(6.0)
+    assert drawn.get_extent() == pytest.approx([0, 0.76, 0, 4.0])
+    assert np.abs(explorer.last_sound()).max() == pytest.approx(0.2, abs=1e-3)
+    assert "(6.00, 2.00)" in fig.axes[1].get_title()
+    assert "Sound explorer" in repr(explorer)
+    plt.close("all")

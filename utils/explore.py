@@ -1,4 +1,5 @@
-"""A latent explorer: move a point in a 2-D code and see what the decoder makes of it (notebook 04).
+"""Latent explorers: move a point in a 2-D code (notebook 04) or in a plane of codes (notebook 09) and see,
+or hear, what the decoder makes of it.
 
 In Jupyter and Colab, :func:`latent_explorer` shows two sliders, one per code unit, beside the latent
 scatter with the point marked and the image the decoder makes of that point. Where widgets do not
@@ -126,6 +127,106 @@ def latent_explorer(decoder, codes, labels=None, low=None, high=None, image_shap
             max=float(high[i]),
             step=float(high[i] - low[i]) / 100,
             description=f"code unit {i + 1}",
+            continuous_update=False,
+        )
+        for i, name in enumerate(("x", "y"))
+    }
+    explorer.widget = ipywidgets.interactive(explorer.draw, **sliders)
+    return explorer
+
+
+def sound_point_figure(decode, codes, labels, point, duration: float, max_frequency: float):
+    """Draw the plane of codes with ``point`` marked, and the spectrogram the decoder makes of that point.
+
+    Args:
+        decode: a function of a point (two numbers) returning ``(spectrogram_db, waveform)``: the decoded
+            spectrogram in dB as (bins, frames), lowest frequency first, and the sound made from it.
+        codes: array (N, 2), codes projected on the plane the point moves in.
+        labels: N integer labels to colour them by, or None.
+        point: the two coordinates to decode.
+        duration, max_frequency: seconds and Hz covered by the spectrogram, for its axes.
+
+    Returns:
+        (figure, waveform).
+
+    Raises:
+        ValueError: if ``point`` is not two finite numbers or ``codes`` is not (N, 2).
+    """
+    point = _point(point)
+    spectrogram_db, waveform = decode(point)
+    fig, (ax_map, ax_spec) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [1.3, 1]})
+    latent_scatter(codes, labels, ax=ax_map)
+    ax_map.plot(*point, marker="*", color="black", markersize=16, markeredgecolor="white", label="_point")
+    ax_map.set_title("the plane of codes; the star is the point decoded")
+    extent = (0, duration, 0, max_frequency / 1000)
+    ax_spec.imshow(spectrogram_db, origin="lower", aspect="auto", extent=extent, cmap="magma", vmin=-60, vmax=20)
+    ax_spec.set_xlabel("time (s)")
+    ax_spec.set_ylabel("frequency (kHz)")
+    ax_spec.set_title(f"decoder output at ({point[0]:.2f}, {point[1]:.2f})")
+    return fig, np.asarray(waveform)
+
+
+class SoundExplorer(LatentExplorer):
+    """Two sliders over a plane of codes; each move draws :func:`sound_point_figure` and plays the sound
+    (build it with :func:`sound_explorer`). ``last_sound()`` is the waveform the last move played."""
+
+    def __init__(self, decode, codes, labels, rate: int, duration: float, max_frequency: float):
+        super().__init__(None, codes, labels, None)
+        self.decode, self.rate, self.duration, self.max_frequency = decode, rate, duration, max_frequency
+        self._sound = None
+
+    def draw(self, x: float, y: float):
+        from IPython.display import Audio, display
+
+        if self._figure is not None:
+            plt.close(self._figure)
+        self._figure, self._sound = sound_point_figure(
+            self.decode, self.codes, self.labels, (x, y), self.duration, self.max_frequency
+        )
+        plt.show()
+        display(Audio(np.clip(self._sound, -1, 1), rate=self.rate, normalize=False))
+        return self._figure
+
+    def last_sound(self):
+        """The waveform the last slider move played (None before the first)."""
+        return self._sound
+
+    def __repr__(self) -> str:
+        return (
+            "Sound explorer: two sliders move a point over a plane of codes; you see and hear what the decoder "
+            "makes of it. It runs in Jupyter or Colab; here (GitHub, the site, a headless run) the static "
+            "grid next to it shows the same."
+        )
+
+
+def sound_explorer(decode, codes, labels=None, low=None, high=None, rate=8000, duration=1.0, max_frequency=4000.0):
+    """An ipywidgets explorer of a plane of codes that you hear: a slider per coordinate, over [low, high].
+
+    Args:
+        decode: point -> (spectrogram in dB (bins, frames), waveform), see :func:`sound_point_figure`.
+        codes: array (N, 2), codes projected on the plane (e.g. the test clips').
+        labels: N labels to colour them by, or None.
+        low, high: the sliders' ranges, two numbers each; default: the box that holds ``codes``.
+        rate: the waveform's sample rate; duration, max_frequency: the spectrogram's extent.
+
+    Returns:
+        A :class:`SoundExplorer`; displaying it shows the sliders, which start at the centre of the codes.
+
+    Raises:
+        ValueError: if ``codes`` is not (N, 2) or the box is not low < high.
+    """
+    import ipywidgets
+
+    low, high = _box(codes, low, high)
+    explorer = SoundExplorer(decode, np.asarray(codes), labels, rate, duration, max_frequency)
+    start = np.clip(np.median(np.asarray(codes, dtype=float), axis=0), low, high)
+    sliders = {
+        name: ipywidgets.FloatSlider(
+            value=float(start[i]),
+            min=float(low[i]),
+            max=float(high[i]),
+            step=float(high[i] - low[i]) / 100,
+            description=f"direction {i + 1}",
             continuous_update=False,
         )
         for i, name in enumerate(("x", "y"))
