@@ -108,5 +108,9 @@ def test_a_sound_explorer_move_decodes_that_point_draws_it_and_plays_it(cloud):
     assert drawn.get_extent() == pytest.approx([0, 0.76, 0, 4.0])
     assert np.abs(explorer.last_sound()).max() == pytest.approx(0.2, abs=1e-3)
     assert "(6.00, 2.00)" in fig.axes[1].get_title()
+    assert bytes(explorer.picture.value).startswith(b"\x89PNG"), "the figure reaches the picture widget"
+    wav = bytes(explorer.player.value)
+    assert wav[:4] == b"RIFF" and wav[8:12] == b"WAVE", "the sound reaches the player widget"
+    assert int.from_bytes(wav[24:28], "little") == 8000, "at the clips' sample rate"
     assert "Sound explorer" in repr(explorer)
     plt.close("all")

@@ -8,6 +8,8 @@ notebooks show the same thing as a static figure next to it (:func:`latent_point
 decoded grid of :func:`utils.plot.decoded_latent_grid`).
 """
 
+import io
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -167,24 +169,36 @@ def sound_point_figure(decode, codes, labels, point, duration: float, max_freque
 
 
 class SoundExplorer(LatentExplorer):
-    """Two sliders over a plane of codes; each move draws :func:`sound_point_figure` and plays the sound
-    (build it with :func:`sound_explorer`). ``last_sound()`` is the waveform the last move played."""
+    """Two sliders over a plane of codes, the figure of :func:`sound_point_figure` as a picture and the sound as
+    an audio player (build it with :func:`sound_explorer`). ``draw(x, y)`` is what a slider move calls;
+    ``last_figure()`` and ``last_sound()`` return what it drew and played last.
+
+    The picture and the player are widgets whose values are replaced on each move (PNG and WAV bytes), not
+    outputs displayed inside an ``Output`` widget: a headless run (nbclient, nbval) can deadlock on an
+    ``interact`` callback that displays ``IPython.display.Audio`` (jupyter/nbconvert issue 2029).
+    """
 
     def __init__(self, decode, codes, labels, rate: int, duration: float, max_frequency: float):
         super().__init__(None, codes, labels, None)
         self.decode, self.rate, self.duration, self.max_frequency = decode, rate, duration, max_frequency
         self._sound = None
+        self.picture = self.player = None
 
     def draw(self, x: float, y: float):
-        from IPython.display import Audio, display
+        """Decode the point (x, y), draw the figure and make the sound; update the picture and the player."""
+        from IPython.display import Audio
 
         if self._figure is not None:
             plt.close(self._figure)
         self._figure, self._sound = sound_point_figure(
             self.decode, self.codes, self.labels, (x, y), self.duration, self.max_frequency
         )
-        plt.show()
-        display(Audio(np.clip(self._sound, -1, 1), rate=self.rate, normalize=False))
+        if self.picture is not None:
+            png = io.BytesIO()
+            self._figure.savefig(png, format="png", dpi=80, bbox_inches="tight")
+            self.picture.value = png.getvalue()
+            self.player.value = Audio(np.clip(self._sound, -1, 1), rate=self.rate, normalize=False).data
+        plt.close(self._figure)
         return self._figure
 
     def last_sound(self):
@@ -210,7 +224,8 @@ def sound_explorer(decode, codes, labels=None, low=None, high=None, rate=8000, d
         rate: the waveform's sample rate; duration, max_frequency: the spectrogram's extent.
 
     Returns:
-        A :class:`SoundExplorer`; displaying it shows the sliders, which start at the centre of the codes.
+        A :class:`SoundExplorer`; displaying it shows the sliders, the picture and the player, which start
+        at the centre of the codes.
 
     Raises:
         ValueError: if ``codes`` is not (N, 2) or the box is not low < high.
@@ -220,8 +235,8 @@ def sound_explorer(decode, codes, labels=None, low=None, high=None, rate=8000, d
     low, high = _box(codes, low, high)
     explorer = SoundExplorer(decode, np.asarray(codes), labels, rate, duration, max_frequency)
     start = np.clip(np.median(np.asarray(codes, dtype=float), axis=0), low, high)
-    sliders = {
-        name: ipywidgets.FloatSlider(
+    sliders = [
+        ipywidgets.FloatSlider(
             value=float(start[i]),
             min=float(low[i]),
             max=float(high[i]),
@@ -229,7 +244,16 @@ def sound_explorer(decode, codes, labels=None, low=None, high=None, rate=8000, d
             description=f"direction {i + 1}",
             continuous_update=False,
         )
-        for i, name in enumerate(("x", "y"))
-    }
-    explorer.widget = ipywidgets.interactive(explorer.draw, **sliders)
+        for i in range(2)
+    ]
+    explorer.picture = ipywidgets.Image(format="png")
+    explorer.player = ipywidgets.Audio(format="wav", autoplay=False, loop=False)
+
+    def moved(_change=None):
+        explorer.draw(sliders[0].value, sliders[1].value)
+
+    for slider in sliders:
+        slider.observe(moved, names="value")
+    moved()
+    explorer.widget = ipywidgets.VBox([*sliders, explorer.picture, explorer.player])
     return explorer
