@@ -56,7 +56,9 @@ def test_load_splits_by_take_and_normalises_on_the_fit_split_only(fsdd):
     assert len(data.y_test) == len(data.lengths_test) == len(data.speakers_test) == 15
     db = data.decibels(data.x_fit[:2])
     assert db.shape == (2, sg.BINS, sg.FRAMES)
-    np.testing.assert_allclose(db, 20 * np.log10(np.exp(sg.log_spectrogram(data.waves_fit[:2]))).transpose(0, 2, 1), atol=1e-3)
+    np.testing.assert_allclose(
+        db, 20 * np.log10(np.exp(sg.log_spectrogram(data.waves_fit[:2]))).transpose(0, 2, 1), atol=1e-3
+    )
     with pytest.raises(ValueError, match="validation_takes"):
         sg.load(fsdd, validation_takes=5)  # no fit clip would be left
 
