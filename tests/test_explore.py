@@ -69,7 +69,8 @@ def test_the_explorer_starts_inside_its_box_and_replaces_its_figure(cloud):
     assert codes[:, 0].min() <= x <= codes[:, 0].max() and codes[:, 1].min() <= y <= codes[:, 1].max()
     explorer.draw(1.0, 1.0)
     assert explorer.last_figure() is not first
-    assert plt.get_fignums() == [explorer.last_figure().number], "the old figure is closed, not left open"
+    assert plt.get_fignums() == [], "no figure is left open: the old one closed, the new one drawn into the picture"
+    assert bytes(explorer.picture.value).startswith(b"\x89PNG")
     bundle = explorer._repr_mimebundle_()  # what a notebook stores: the widget, and a text for GitHub
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "static figure" in bundle["text/plain"] and "Jupyter or Colab" in bundle["text/plain"]

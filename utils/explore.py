@@ -65,21 +65,33 @@ def latent_point_figure(decoder, codes, labels, point, image_shape: tuple[int, i
 
 
 class LatentExplorer:
-    """Two sliders over a 2-D code and the figure of :func:`latent_point_figure` (build it with
-    :func:`latent_explorer`). ``draw(x, y)`` is what a slider move calls; ``last_figure()`` returns
-    what it drew last."""
+    """Two sliders over a 2-D code and the figure of :func:`latent_point_figure` as a picture (build it
+    with :func:`latent_explorer`). ``draw(x, y)`` is what a slider move calls; ``last_figure()`` returns
+    what it drew last.
+
+    The picture is an ``Image`` widget whose PNG bytes are replaced on each move, not a figure shown
+    inside an ``Output`` widget: a headless run (nbclient, nbval) can deadlock on an ``interact``
+    callback that displays output (jupyter/nbconvert issue 2029; it hung this series' runs).
+    """
 
     def __init__(self, decoder, codes, labels, image_shape):
         self.decoder, self.codes, self.labels, self.image_shape = decoder, codes, labels, image_shape
         self._figure = None
-        self.widget = None
+        self.widget = self.picture = None
+
+    def _make_figure(self, point):
+        return latent_point_figure(self.decoder, self.codes, self.labels, point, self.image_shape)
 
     def draw(self, x: float, y: float):
-        """Decode the point (x, y), draw the figure, show it (inside the widget) and return it."""
+        """Decode the point (x, y), draw the figure, put it in the picture widget (if any) and return it."""
         if self._figure is not None:
             plt.close(self._figure)
-        self._figure = latent_point_figure(self.decoder, self.codes, self.labels, (x, y), self.image_shape)
-        plt.show()
+        self._figure = self._make_figure((x, y))
+        if self.picture is not None:
+            png = io.BytesIO()
+            self._figure.savefig(png, format="png", dpi=80, bbox_inches="tight")
+            self.picture.value = png.getvalue()
+        plt.close(self._figure)  # drawn into the picture; kept for last_figure(), not left open
         return self._figure
 
     def last_figure(self):
@@ -100,6 +112,34 @@ class LatentExplorer:
         )
 
 
+def _assemble(explorer, low, high, description: str, extra=()):
+    """Give ``explorer`` its sliders (starting at the codes' median), picture and ``extra`` widgets, draw once."""
+    import ipywidgets
+
+    start = np.clip(np.median(np.asarray(explorer.codes, dtype=float), axis=0), low, high)
+    sliders = [
+        ipywidgets.FloatSlider(
+            value=float(start[i]),
+            min=float(low[i]),
+            max=float(high[i]),
+            step=float(high[i] - low[i]) / 100,
+            description=f"{description} {i + 1}",
+            continuous_update=False,
+        )
+        for i in range(2)
+    ]
+    explorer.picture = ipywidgets.Image(format="png")
+
+    def moved(_change=None):
+        explorer.draw(sliders[0].value, sliders[1].value)
+
+    for slider in sliders:
+        slider.observe(moved, names="value")
+    moved()
+    explorer.widget = ipywidgets.VBox([*sliders, explorer.picture, *extra])
+    return explorer
+
+
 def latent_explorer(decoder, codes, labels=None, low=None, high=None, image_shape: tuple[int, int] = (28, 28)):
     """An ipywidgets explorer of a 2-D code: a slider per code unit, over the box [low, high].
 
@@ -112,29 +152,13 @@ def latent_explorer(decoder, codes, labels=None, low=None, high=None, image_shap
 
     Returns:
         A :class:`LatentExplorer`; displaying it (the last line of a cell) shows the sliders, which
-        start at the centre of the codes.
+        start at the centre of the codes, and the picture.
 
     Raises:
         ValueError: if ``codes`` is not (N, 2) or the box is not low < high.
     """
-    import ipywidgets
-
     low, high = _box(codes, low, high)
-    explorer = LatentExplorer(decoder, np.asarray(codes), labels, image_shape)
-    start = np.clip(np.median(np.asarray(codes, dtype=float), axis=0), low, high)
-    sliders = {
-        name: ipywidgets.FloatSlider(
-            value=float(start[i]),
-            min=float(low[i]),
-            max=float(high[i]),
-            step=float(high[i] - low[i]) / 100,
-            description=f"code unit {i + 1}",
-            continuous_update=False,
-        )
-        for i, name in enumerate(("x", "y"))
-    }
-    explorer.widget = ipywidgets.interactive(explorer.draw, **sliders)
-    return explorer
+    return _assemble(LatentExplorer(decoder, np.asarray(codes), labels, image_shape), low, high, "code unit")
 
 
 def sound_point_figure(decode, codes, labels, point, duration: float, max_frequency: float):
@@ -170,36 +194,23 @@ def sound_point_figure(decode, codes, labels, point, duration: float, max_freque
 
 class SoundExplorer(LatentExplorer):
     """Two sliders over a plane of codes, the figure of :func:`sound_point_figure` as a picture and the sound as
-    an audio player (build it with :func:`sound_explorer`). ``draw(x, y)`` is what a slider move calls;
-    ``last_figure()`` and ``last_sound()`` return what it drew and played last.
-
-    The picture and the player are widgets whose values are replaced on each move (PNG and WAV bytes), not
-    outputs displayed inside an ``Output`` widget: a headless run (nbclient, nbval) can deadlock on an
-    ``interact`` callback that displays ``IPython.display.Audio`` (jupyter/nbconvert issue 2029).
-    """
+    an ``Audio`` widget whose WAV bytes are replaced on each move (build it with :func:`sound_explorer`).
+    ``last_figure()`` and ``last_sound()`` return what the last move drew and played."""
 
     def __init__(self, decode, codes, labels, rate: int, duration: float, max_frequency: float):
         super().__init__(None, codes, labels, None)
         self.decode, self.rate, self.duration, self.max_frequency = decode, rate, duration, max_frequency
-        self._sound = None
-        self.picture = self.player = None
+        self._sound = self.player = None
 
-    def draw(self, x: float, y: float):
-        """Decode the point (x, y), draw the figure and make the sound; update the picture and the player."""
+    def _make_figure(self, point):
         from IPython.display import Audio
 
-        if self._figure is not None:
-            plt.close(self._figure)
-        self._figure, self._sound = sound_point_figure(
-            self.decode, self.codes, self.labels, (x, y), self.duration, self.max_frequency
+        fig, self._sound = sound_point_figure(
+            self.decode, self.codes, self.labels, point, self.duration, self.max_frequency
         )
-        if self.picture is not None:
-            png = io.BytesIO()
-            self._figure.savefig(png, format="png", dpi=80, bbox_inches="tight")
-            self.picture.value = png.getvalue()
+        if self.player is not None:
             self.player.value = Audio(np.clip(self._sound, -1, 1), rate=self.rate, normalize=False).data
-        plt.close(self._figure)
-        return self._figure
+        return fig
 
     def last_sound(self):
         """The waveform the last slider move played (None before the first)."""
@@ -234,26 +245,5 @@ def sound_explorer(decode, codes, labels=None, low=None, high=None, rate=8000, d
 
     low, high = _box(codes, low, high)
     explorer = SoundExplorer(decode, np.asarray(codes), labels, rate, duration, max_frequency)
-    start = np.clip(np.median(np.asarray(codes, dtype=float), axis=0), low, high)
-    sliders = [
-        ipywidgets.FloatSlider(
-            value=float(start[i]),
-            min=float(low[i]),
-            max=float(high[i]),
-            step=float(high[i] - low[i]) / 100,
-            description=f"direction {i + 1}",
-            continuous_update=False,
-        )
-        for i in range(2)
-    ]
-    explorer.picture = ipywidgets.Image(format="png")
     explorer.player = ipywidgets.Audio(format="wav", autoplay=False, loop=False)
-
-    def moved(_change=None):
-        explorer.draw(sliders[0].value, sliders[1].value)
-
-    for slider in sliders:
-        slider.observe(moved, names="value")
-    moved()
-    explorer.widget = ipywidgets.VBox([*sliders, explorer.picture, explorer.player])
-    return explorer
+    return _assemble(explorer, low, high, "direction", extra=[explorer.player])
