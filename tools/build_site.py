@@ -21,7 +21,8 @@ button and a download button (the notebook as committed) on every notebook page,
   players as executed;
 * the course plan for teachers (``course/plan.md``, :mod:`tools.course_plan`);
 * the glossary (``course/glossary.md``, copied);
-* all results (:mod:`tools.tables`).
+* all results (:mod:`tools.tables`);
+* for the committed site, the slides of the core notebooks (``slides/``, :mod:`tools.slides`), linked from the index.
 
 How it is built: :func:`stage` writes a Sphinx source folder laid out like the repository
 (``index.md``, ``notebooks/NN_name.ipynb``, ``notebooks/deep-dives/NNx_topic.ipynb``, ``course/plan.md``,
@@ -57,6 +58,7 @@ from tools.tables import headline, results_table
 from utils.config import ROOT
 
 CONF_DIR = ROOT / "tools" / "site"  # conf.py and _static/ of the site
+SLIDES_FOLDER = "slides"  # the decks of the committed site (tools/slides.py)
 BADGE_FILE = "colab-badge.svg"  # a local stand-in, so that no page loads an image from another site
 
 MD_LINK = re.compile(r"(\]\()([^)\s]+)(\))")  # [text](target) and ![alt](target)
@@ -65,7 +67,7 @@ MD_LINK = re.compile(r"(\]\()([^)\s]+)(\))")  # [text](target) and ![alt](target
 # ----------------------------------------------------------------------------- formulas (a Sphinx extension)
 
 
-def _math(latex: str, display: bool) -> str:
+def mathml(latex: str, display: bool) -> str:
     """LaTeX -> MathML (drawn by the browser itself); the escaped source if it cannot be converted."""
     from latex2mathml.converter import convert
 
@@ -79,14 +81,14 @@ def _math(latex: str, display: bool) -> str:
 def _visit_math(translator, node) -> None:
     from docutils import nodes
 
-    translator.body.append(_math(node.astext(), display=False))
+    translator.body.append(mathml(node.astext(), display=False))
     raise nodes.SkipNode
 
 
 def _visit_displaymath(translator, node) -> None:
     from docutils import nodes
 
-    body = _math(node.astext(), display=True)  # also amsmath's environments (\begin{align} ...)
+    body = mathml(node.astext(), display=True)  # also amsmath's environments (\begin{align} ...)
     ident = f' id="{node["ids"][0]}"' if node.get("ids") else ""
     translator.body.append(f'<div class="math-display"{ident}>{body}</div>')
     raise nodes.SkipNode
@@ -164,7 +166,7 @@ def _link(nb: Notebook) -> str:
     return f"[{_cell(nb.title)}]({nb.path})"
 
 
-def index_page(entries: list[dict], results_dir: Path, staged: set[str], run_build: bool) -> str:
+def index_page(entries: list[dict], results_dir: Path, staged: set[str], run_build: bool, slides: bool = False) -> str:
     """index.md: the notebooks, what each teaches and measured, and the other pages."""
     url, _ = catalog.repository()
     out = [
@@ -176,8 +178,9 @@ def index_page(entries: list[dict], results_dir: Path, staged: set[str], run_bui
         + ("as this build executed it" if run_build else "as committed, executed top to bottom")
         + "; the numbers below come from the results files written by those runs. For teachers: the "
         "[course plan](course/plan.md) (what each notebook teaches, prerequisites, reading and run times, "
-        "exercises and self-checks, a split into sessions). Every figure of every notebook: "
-        "[all results](results.md).",
+        "exercises and self-checks, a split into sessions)"
+        + (f', and <a href="{SLIDES_FOLDER}/index.html">slides</a> made from the core notebooks' if slides else "")
+        + ". Every figure of every notebook: [all results](results.md).",
         "",
         "## The notebooks",
         "",
@@ -209,7 +212,12 @@ def index_page(entries: list[dict], results_dir: Path, staged: set[str], run_bui
             out += [f"A deep dive of {_link(core) if str(core.path) in staged else _cell(core.title)}.", ""]
         out += [nb.teaches, ""]
         if en["page"]:
-            out += [f"Read it: [{nb.number} · {nb.title}]({nb.path}).", ""]
+            deck = (
+                f' Present it: <a href="{SLIDES_FOLDER}/{nb.stem}.html">its slides</a>.'
+                if slides and not nb.is_deep_dive
+                else ""
+            )
+            out += [f"Read it: [{nb.number} · {nb.title}]({nb.path}).{deck}", ""]
         if en["sections"]:
             out += ["The ideas of the slides it covers:", ""]
             out += [f"{i}. [{t}]({nb.path}#{a})" for i, (a, t) in enumerate(en["sections"], 1)]
@@ -330,7 +338,9 @@ def stage(
             nbformat.write(node, src / nb.path)
         entry["quick"], entry["full"] = _times(nb, entry["record"], run_build)
         entries.append(entry)
-    (src / "index.md").write_text(index_page(entries, results_dir, staged, run_build), encoding="utf-8")
+    (src / "index.md").write_text(
+        index_page(entries, results_dir, staged, run_build, slides=not run_build), encoding="utf-8"
+    )
     (src / "course" / "plan.md").write_text(plan_page(staged), encoding="utf-8")
     (src / "course" / "glossary.md").write_text(
         rewrite_links((ROOT / "course" / "glossary.md").read_text(encoding="utf-8"), "course", staged), encoding="utf-8"
@@ -380,6 +390,10 @@ def build(
             path = catalog.by_stem(stem).path
             shutil.copy(notebooks_dir / path.relative_to("notebooks"), html_dir / "_sources" / path)
         shutil.rmtree(html_dir / ".doctrees", ignore_errors=True)
+        if statuses is None:  # the committed site: the decks of the core notebooks beside it (tools/slides.py)
+            from tools import slides
+
+            slides.build(out=html_dir / SLIDES_FOLDER, quiet=True)
         html_dir.chmod(0o755)
         # swap in the finished site: the old one is removed only once the new one is complete
         old = None

@@ -6,6 +6,7 @@ where each part lives):
 * the first line of the first cell: ``# NN · Title``;
 * a cell tagged ``navigation`` right after the first cell (Colab badge, then previous | index | next,
   and the deep dives of a core notebook) and one at the very end (the same line);
+* in a core notebook, the slide type of every cell that has none (:func:`tools.slides.mark`);
 * the setup cell's clone line (``git clone ... -b REF URL autoencoders``; the older ``REPO_URL, REPO_REF = ...``).
 
 A core notebook links to the previous and next core notebooks; a deep dive links back to its core
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import posixpath
 
-from tools import catalog
+from tools import catalog, slides
 from tools.catalog import Notebook
 from tools.conventions import CLONE_LINE, NAVIGATION_TAG, REPO_URL_LINE, clone_command, is_navigation, title_line
 from tools.records import relative
@@ -92,6 +93,8 @@ def update_all(check: bool = False) -> list[str]:
         before = nb.file.read_text(encoding="utf-8")
         node = nbformat.reads(before, as_version=4)
         update(node, nb)
+        if not nb.is_deep_dive:
+            slides.mark(node)  # the slide type of each new cell (tools/slides.py)
         after = nbformat.writes(node) + "\n"
         if after != before:
             stale.append(f"navigation {'stale' if check else 'updated'}: {nb.path}")

@@ -15,6 +15,10 @@ and, for maintainers (CONTRIBUTING.md):
     backends [--gpu FOLDER]       record the quick runs of build/quick-<backend>/ (and a GPU run), then `pages`
     timings [LOGS] [--top N]      where a run's time went, per cell (from the runner's .timings.json files)
     student [NOTEBOOK ...]        the student edition (no solutions, self-checks) in build/student/
+    slides [NOTEBOOK ...]         a reveal.js deck per core notebook, made from the notebook, in build/slides/
+    expect [--seeds S ...] [NOTEBOOK ...]
+                                  quick runs of the core notebooks on several seeds: the numbers a teacher
+                                  should expect (results/backends/quick_seeds.json, the course plan)
     site [--notebooks DIR] ...    render executed notebooks as a web site (default: the committed ones, build/site/)
     new NN_name "Title"           scaffold a new notebook, its self-checks file and its entry in course/series.yaml
     gpu-summary FOLDER ...        summary.json of a tools/gpu_series.sh run (called by that script)
@@ -40,7 +44,7 @@ from pathlib import Path
 from tools.environment import ensure_backend, ensure_environment
 
 #: The commands that need the maintainers' tools (pytest, Sphinx, otter-grader ...) as well.
-DEV_COMMANDS = {"test", "site", "student", "run", "regenerate"}
+DEV_COMMANDS = {"test", "site", "student", "slides", "expect", "run", "regenerate"}
 BACKEND_CHOICES = ("tensorflow", "jax", "torch")  # tools.catalog.BACKENDS, which needs PyYAML to import
 
 
@@ -95,6 +99,13 @@ def parser() -> argparse.ArgumentParser:
 
     student = command("student", "write the student edition (no solutions, self-checks) to build/student/")
     notebooks(student)
+
+    expect = command("expect", "run the core notebooks in quick mode on several seeds; record the spread")
+    expect.add_argument("--seeds", type=int, nargs="+", metavar="S", help="default: 42 1 2")
+    notebooks(expect)
+
+    slides = command("slides", "write a reveal.js deck per core notebook to build/slides/")
+    notebooks(slides)
 
     site = command("site", "render executed notebooks as a web site")
     site.add_argument("--notebooks", type=Path, help="folder of executed notebooks, laid out like notebooks/")
@@ -201,6 +212,14 @@ def _dispatch(args: argparse.Namespace, extra: list[str]) -> int:
         from tools import student
 
         return student.main(args.notebooks)
+    if args.command == "expect":
+        from tools import expect
+
+        return expect.main(args.notebooks, args.seeds)
+    if args.command == "slides":
+        from tools import slides
+
+        return slides.main(args.notebooks)
     if args.command == "new":
         from tools import scaffold
 
