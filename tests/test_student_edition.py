@@ -169,3 +169,47 @@ def test_checks_pass_on_the_solutions_in_the_notebook(edition, tmp_path):
     assert set(results) == {c.name for c in selfcheck.load(STEM)}
     for name, text in results.items():
         assert f"{name} results: All test cases passed!" in text, text
+
+
+# ----------------------------------------------------------------------------- rubrics (course/rubrics.yaml)
+
+
+def _open_exercises(stem: str) -> set[int]:
+    """The exercises a rubric must cover: level "open", or no self-check to say whether an answer is right."""
+    checked = {check.exercise for check in selfcheck.load(stem)}
+    cells = nbformat.read(by_stem(stem).file, as_version=4).cells
+    return {n for n, level, _ in conventions.exercises(cells) if level == "open" or n not in checked}
+
+
+def test_every_open_exercise_has_a_rubric():
+    rubrics = student.load_rubrics()
+    missing = {stem: sorted(_open_exercises(stem) - set(rubrics.get(stem, {}))) for stem in stems()}
+    assert not {s: m for s, m in missing.items() if m}, "open exercises without a rubric in course/rubrics.yaml"
+    assert sum(map(len, rubrics.values())) >= 11
+
+
+def test_a_rubric_names_an_existing_exercise(tmp_path):
+    bad = tmp_path / "rubrics.yaml"
+    bad.write_text("01_bottleneck_autoencoder:\n  9:\n    good: [a]\n    mistakes: [b]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="has no exercise 9"):
+        student.load_rubrics(bad)
+    bad.write_text("01_bottleneck_autoencoder:\n  3:\n    good: [a]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="needs both"):
+        student.load_rubrics(bad)
+
+
+@pytest.mark.parametrize("stem", stems())
+def test_rubrics_reach_the_teacher_and_never_the_student(edition, stem):
+    rubrics = student.load_rubrics().get(stem, {})
+    teacher = nbformat.read(student.SOLUTIONS / by_stem(stem).path.relative_to("notebooks"), as_version=4)
+    shown = [c for c in teacher.cells if c.source.startswith(student.RUBRIC_HEADING)]
+    assert len(shown) == len(rubrics)
+    for cell, (number, rubric) in zip(shown, sorted(rubrics.items())):
+        above = teacher.cells[teacher.cells.index(cell) - 1].source
+        assert above.startswith(f"{number}. **("), f"{stem}: rubric {number} is not under its exercise"
+        assert all(item in cell.source for item in rubric["good"] + rubric["mistakes"])
+    text = _text(edition[stem])
+    assert "Rubric" not in text
+    for rubric in rubrics.values():
+        for item in rubric["good"] + rubric["mistakes"]:
+            assert item[:60] not in text, f"{stem}: rubric text in the student edition: {item[:60]!r}"

@@ -5,7 +5,8 @@
 writes
 
     build/student/NN_name.ipynb            what a teacher hands out: no solutions, outputs cleared
-    build/student-solutions/NN_name.ipynb  the same notebook with every self-check answered (for the teacher)
+    build/student-solutions/NN_name.ipynb  the same notebook with every self-check answered and, under each
+                                           open-ended exercise, its rubric (for the teacher)
 
 How: each tracked notebook becomes an otter-grader *master notebook* (``build/otter/NN_name/``): the
 lesson cells as they are; the Exercises cell split into one cell per exercise, each ``<details>``
@@ -16,6 +17,10 @@ solution by the answer cell the student fills in and adds the ``grader.check("qN
 written here, before the exercises, makes the grader: ``grader = utils.selfcheck.grader("NN_name")``,
 which writes the same tests from the YAML file wherever the notebook runs (also in Colab, where the
 setup cell clones the repository).
+
+Rubrics: ``course/rubrics.yaml`` holds, for every open-ended exercise (level "open", or no self-check),
+what a good answer contains, the common mistakes and what to expect (:func:`load_rubrics`). They are
+added to the teacher's copy only, as a Markdown cell right under the exercise (:func:`rubric_cell`).
 
 Why outputs are cleared: the student edition is the one a student works in; the executed notebooks
 with every figure stay in ``notebooks/`` and on the web site for reading.
@@ -32,7 +37,7 @@ from pathlib import Path
 import nbformat
 
 from tools import catalog
-from tools.conventions import CLONE_LINE, COLAB_BADGE, is_exercises_cell, split_exercises, strip_solutions
+from tools.conventions import CLONE_LINE, COLAB_BADGE, exercises, is_exercises_cell, split_exercises, strip_solutions
 from tools.records import relative
 from utils import selfcheck
 from utils.config import ROOT
@@ -40,6 +45,8 @@ from utils.config import ROOT
 OUT = ROOT / "build" / "student"
 SOLUTIONS = ROOT / "build" / "student-solutions"
 WORK = ROOT / "build" / "otter"
+RUBRICS = ROOT / "course" / "rubrics.yaml"
+RUBRIC_HEADING = "**Rubric (for teachers).**"
 
 INTRO = (
     "\n\n**Self-checks.** Where an exercise has a definite answer, a *self-check* follows it: store your "
@@ -84,6 +91,51 @@ def relocated(source: str, entry) -> str:
         return source
     up = "/".join([".."] * len(entry.path.parent.parts))
     return source.replace(f'sys.path[:0] = ["{up}"', f'sys.path[:0] = ["../{up}"')
+
+
+def load_rubrics(path: Path = RUBRICS) -> dict[str, dict[int, dict]]:
+    """{stem: {exercise number: {"good": [...], "mistakes": [...], "expect": "..."}}} from course/rubrics.yaml.
+
+    Raises:
+        ValueError: for a notebook or exercise the series does not have, or a rubric without its
+            "good" and "mistakes" lists.
+    """
+    import yaml
+
+    rubrics = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for stem, items in rubrics.items():
+        entry = catalog.by_stem(stem)
+        numbers = {n for n, _, _ in exercises(nbformat.read(entry.file, as_version=4).cells)}
+        for number, rubric in items.items():
+            if number not in numbers:
+                raise ValueError(f"{relative(path)}: {stem} has no exercise {number} (it has {sorted(numbers)}).")
+            if not (rubric.get("good") and rubric.get("mistakes")):
+                raise ValueError(f"{relative(path)}: {stem} exercise {number} needs both 'good' and 'mistakes'.")
+    return rubrics
+
+
+def rubric_cell(rubric: dict):
+    """A rubric as the Markdown cell the teacher's copy shows under its exercise."""
+    lines = [RUBRIC_HEADING, "", "*A good answer:*", ""] + [f"- {item}" for item in rubric["good"]]
+    lines += ["", "*Common mistakes:*", ""] + [f"- {item}" for item in rubric["mistakes"]]
+    if rubric.get("expect"):
+        lines += ["", f"*What to expect:* {rubric['expect']}"]
+    cell = nbformat.v4.new_markdown_cell("\n".join(lines))
+    cell.metadata["tags"] = ["rubric"]
+    return cell
+
+
+def add_rubrics(node, rubrics: dict[int, dict]) -> int:
+    """Put each rubric right under its exercise's cell in a teacher's copy (an nbformat node); return how many."""
+    cells, added = [], 0
+    for cell in node.cells:
+        cells.append(cell)
+        match = re.match(r"(\d+)\. \*\*\(", cell.source) if cell.cell_type == "markdown" else None
+        if match and int(match.group(1)) in rubrics:
+            cells.append(rubric_cell(rubrics[int(match.group(1))]))
+            added += 1
+    node.cells = cells
+    return added
 
 
 def master_notebook(stem: str):
@@ -135,6 +187,7 @@ def master_notebook(stem: str):
 def build(stems: list[str], quiet: bool = False) -> list[Path]:
     """Write the student edition of the given notebooks (all when empty); return the notebooks written."""
     written = []
+    rubrics = load_rubrics()
     for stem in catalog.select(stems):
         work = WORK / stem
         shutil.rmtree(work, ignore_errors=True)
@@ -152,6 +205,11 @@ def build(stems: list[str], quiet: bool = False) -> list[Path]:
         for source, target in ((work / "dist" / "student", OUT), (work / "dist" / "autograder", SOLUTIONS)):
             (target / where).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source / f"{stem}.ipynb", target / where)
+        if stem in rubrics:  # the teacher's copy only
+            teacher = nbformat.read(SOLUTIONS / where, as_version=4)
+            if add_rubrics(teacher, rubrics[stem]) != len(rubrics[stem]):
+                raise ValueError(f"{stem}: a rubric of course/rubrics.yaml found no exercise cell to stand under.")
+            nbformat.write(teacher, SOLUTIONS / where)
         written.append(OUT / where)
         if not quiet:
             print(f"{stem}: {len(selfcheck.load(stem))} self-check(s) -> {relative(written[-1])}")
