@@ -69,3 +69,38 @@ def test_plan_page_covers_every_notebook_and_exercise(page, nb):
 @pytest.mark.parametrize("nb", all_notebooks(), ids=stems())
 def test_plan_says_what_students_will_be_able_to_do(nb):
     assert course_plan.facts(nb)["learn"], f"{nb.stem}: no 'you will learn to' list found in its opening cell"
+
+
+def test_section_minutes_split_the_story_at_its_numbered_headings():
+    words = " ".join(["word"] * course_plan.WORDS_PER_MINUTE * 3)
+    cells = [
+        _cell("markdown", "# 01 · Title\n\n" + words),  # the opening: not a section
+        _cell("markdown", "## 1. First idea\n\n" + words),
+        _cell("code", "\n".join(["x = 1"] * round(course_plan.CODE_LINES_PER_MINUTE * 2))),
+        _cell("markdown", "## 2. Second idea"),
+        _cell("markdown", "## Exercises\n\n" + words),
+    ]
+    assert course_plan.section_minutes(cells) == [("1. First idea", 5), ("2. Second idea", 1)]
+
+
+def test_session_sheets_show_the_spread_of_the_quick_runs(monkeypatch):
+    from tools import expect
+
+    nb = catalog.core_notebooks()[0]
+    metric, label = next(iter(nb.headline))
+    runs = {
+        "42": {"passed": True, "wall_seconds": 10.0, "metrics": {metric: 0.25}},
+        "1": {"passed": True, "wall_seconds": 12.0, "metrics": {metric: 0.75}},
+        "2": {"passed": False, "error": "AssertionError: a claim", "wall_seconds": None},
+    }
+    record = {"machine": "a test machine", "notebooks": {nb.stem: {"runs": runs}}}
+    monkeypatch.setattr(expect, "recorded", lambda: record)
+    assert expect.spread(nb.stem, metric, record) == (0.5, 0.25, 0.75, 2)
+    sheet = "\n".join(course_plan.session_sheets(None))
+    assert "over seeds 42, 1, 2 (2 of 3 passed; 10-12 s each)" in sheet
+    assert f"| {label} | 0.5 | 0.25 - 0.75 |" in sheet
+    assert "Seed 2 failed in quick mode: AssertionError: a claim." in sheet
+    assert "on a test machine" in sheet
+    others = catalog.core_notebooks()[1]
+    assert f"not recorded yet (`python3 -m tools.series expect {others.number}`)" in sheet
+    assert all(f"### Sheet {n}. " in sheet for n in range(1, len(catalog.sessions()) + 1))

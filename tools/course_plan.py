@@ -15,16 +15,16 @@ import math
 
 from tools import catalog, conventions
 from tools.gpu import gpu_time, recorded_gpu_run
-from tools.records import load_record, recorded_quick_run, run_time
+from tools.records import data_line, fmt_number, load_record, recorded_quick_run, relative, run_time
 from utils.config import ROOT
 
 PLAN_PAGE = ROOT / "course" / "plan.md"
 
-#: Reading speeds, calibrated on cold readings of seven core notebooks by fresh readers with only the
-#: slides (December 2026: 25-50 minutes each): prose words a minute, and non-blank code lines a minute
-#: (reading the code with its outputs and figures). The two fit those readings within about 10 minutes.
+#: Reading speeds, calibrated on cold readings of the nine core notebooks by fresh readers with only the
+#: slides (8 December 2026: 21-40 minutes each): prose words a minute, and non-blank code lines a minute
+#: (reading the code with its outputs and figures). The two fit those readings within 3 minutes on average.
 WORDS_PER_MINUTE = 150
-CODE_LINES_PER_MINUTE = 6.5
+CODE_LINES_PER_MINUTE = 13
 
 
 def _cells(nb: catalog.Notebook) -> list[dict]:
@@ -82,7 +82,8 @@ def _notebook_section(nb: catalog.Notebook, gpu: dict | None) -> list[str]:
     out += [
         f"- **Time to read:** about {f['read']} min.",
         f"- **Time to run on a CPU:** quick mode {f['quick']}, full mode {f['full']}{f['full_machine']}. "
-        + gpu_time(nb.stem, gpu),
+        + gpu_time(nb.stem, gpu)
+        + " Colab: not measured.",
         f"- **Notebook:** [`{nb.path}`](../{nb.path})",
         "",
     ]
@@ -128,6 +129,7 @@ def plan_page() -> str:
     for session in catalog.sessions():
         names = ", ".join(s[:2] for s in session.notebooks)
         out += [f"**{session.title}** (notebooks {names}). {session.plan}", ""]
+    out += session_sheets(gpu)
     for nb in catalog.all_notebooks():
         out += _notebook_section(nb, gpu)
     return "\n".join(out).rstrip() + "\n"
@@ -151,3 +153,135 @@ def glance_table() -> list[str]:
             f"| {mix or '—'} | {sum(len(v) for v in f['checks'].values())} | {session} |"
         )
     return rows
+
+
+# ----------------------------------------------------------------------------- session sheets
+
+
+def section_minutes(cells: list[dict]) -> list[tuple[str, int]]:
+    """(title, minutes to read) of each numbered section, at the plan's reading rates, at least 1."""
+    parts: list[tuple[str, list[dict]]] = []
+    for cell in cells:
+        text = conventions.source(cell)
+        heading = conventions.NUMBERED_HEADING.search(text) if cell["cell_type"] == "markdown" else None
+        if heading:
+            parts.append((f"{heading.group(1)}. {heading.group(2)}", []))
+        elif cell["cell_type"] == "markdown" and text.lstrip().startswith("## "):
+            parts.append(("", []))  # Exercises, Summary: not a section of the story
+        if parts:
+            parts[-1][1].append(cell)
+    return [
+        (
+            title,
+            max(
+                1,
+                round(
+                    conventions.prose_words(c) / WORDS_PER_MINUTE + conventions.code_lines(c) / CODE_LINES_PER_MINUTE
+                ),
+            ),
+        )
+        for title, c in parts
+        if title
+    ]
+
+
+def expected_numbers(nb: catalog.Notebook, seeds: dict) -> list[str]:
+    """The headline metrics of a core notebook in quick mode over the recorded seeds (mean, range), beside the
+    committed full-mode value; a line on any seed whose run failed."""
+    from tools.expect import spread
+
+    runs = seeds.get("notebooks", {}).get(nb.stem, {}).get("runs", {})
+    if not runs:
+        return [f"Quick-mode numbers to expect: not recorded yet (`python3 -m tools.series expect {nb.number}`).", ""]
+    passed = {seed: run for seed, run in runs.items() if run.get("passed")}
+    full = (load_record(nb.stem) or {}).get("metrics", {})
+    times = [run["wall_seconds"] for run in passed.values()]
+    took = (
+        f"{min(times):.0f} s"
+        if times and round(min(times)) == round(max(times))
+        else f"{min(times):.0f}-{max(times):.0f} s"
+    )
+    data = data_line(next(iter(passed.values()), {}))
+    out = [
+        f"Quick-mode numbers to expect, over seeds {', '.join(runs)} ({len(passed)} of {len(runs)} passed"
+        + (f"; {took} each" if times else "")
+        + (f"; data: {data}" if data else "")
+        + "):",
+        "",
+        "| measure | quick: mean | quick: min - max | full mode (committed) |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for metric, label in nb.headline:
+        found = spread(nb.stem, metric, seeds)
+        if found:
+            mean, low, high, _ = found
+            committed = fmt_number(full[metric]) if metric in full else "—"
+            out.append(f"| {label} | {fmt_number(mean)} | {fmt_number(low)} - {fmt_number(high)} | {committed} |")
+    out.append("")
+    for seed, run in runs.items():
+        if not run.get("passed"):
+            out += [f"Seed {seed} failed in quick mode: {run.get('error', 'no error recorded')}.", ""]
+    return out
+
+
+def _slides(cells: list[dict]) -> int:
+    """How many slides the notebook's deck has (cells that start a slide or a slide below one)."""
+    kinds = [c.get("metadata", {}).get("slideshow", {}).get("slide_type") for c in cells]
+    return sum(kind in ("slide", "subslide") for kind in kinds)
+
+
+def session_sheets(gpu: dict | None) -> list[str]:
+    """Per session: what to present, what students read and run, what to assign, the time per section and the
+    quick-mode numbers to expect."""
+    from tools.expect import SEEDS_FILE, recorded
+
+    seeds = recorded()
+    machine = seeds.get("machine") or "no machine yet"
+    out = [
+        "## Session sheets",
+        "",
+        "One sheet per session. *Present* the slides of each notebook first (`python3 -m tools.series slides`",
+        "writes one deck per core notebook into `build/slides/`; the course site has them too): they are the",
+        "notebook's own prose, figures and the numbers of its committed full-mode run. Then students read and",
+        "run the notebook in *quick mode* (`AE_QUICK=1`, or the first cell in Colab): small data and few epochs, so",
+        "their numbers differ from the committed ones. The tables give what quick mode measured over several",
+        f"seeds on {machine} ({relative(SEEDS_FILE)}, written by `python3 -m tools.series expect`): a",
+        "student's figure far outside the range points to a changed cell or a broken install, not to chance.",
+        "Open exercises have a rubric in the teacher's copy (`python3 -m tools.series student`).",
+        "",
+    ]
+    for number, session in enumerate(catalog.sessions(), 1):
+        topic = session.title.split(": ", 1)[-1]
+        out += [f"### Sheet {number}. {topic[:1].upper()}{topic[1:]}", ""]
+        for stem in session.notebooks:
+            nb = catalog.by_stem(stem)
+            f = facts(nb)
+            cells = _cells(nb)
+            assign = [f"{n} ({level})" for n, level, _ in f["exercises"] if level != "open"]
+            project = [f"{n}" for n, level, _ in f["exercises"] if level == "open"]
+            out += [
+                f"**{nb.number} · {nb.title}.** Present its slides (`build/slides/{stem}.html`, {_slides(cells)} slides). Students read it (about {f['read']} min) and "
+                f"run it in quick mode ({f['quick']} on 2 CPU cores). {gpu_time(nb.stem, gpu)} Colab: not measured.",
+                "",
+                "| section | minutes to read |",
+                "| --- | ---: |",
+                *[f"| {title} | {minutes} |" for title, minutes in section_minutes(cells)],
+                "",
+                "Assign: exercises "
+                + (", ".join(assign) or "none")
+                + (
+                    f" in class, with their self-checks; exercise {', '.join(project)} (open, rubric in the teacher's copy) as homework."
+                    if project
+                    else " in class, with their self-checks."
+                )
+                + (
+                    " Deep dives for the keen: "
+                    + ", ".join(f"{d.number} ({facts(d)['read']} min)" for d in nb.deep_dives)
+                    + "."
+                    if nb.deep_dives
+                    else ""
+                ),
+                "",
+                *expected_numbers(nb, seeds),
+            ]
+    return out
