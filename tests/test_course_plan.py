@@ -84,7 +84,7 @@ def test_section_minutes_split_the_story_at_its_numbered_headings():
 
 
 def test_session_sheets_show_the_spread_of_the_quick_runs(monkeypatch):
-    from tools import expect
+    from tools import records
 
     nb = catalog.core_notebooks()[0]
     metric, label = next(iter(nb.headline))
@@ -94,8 +94,8 @@ def test_session_sheets_show_the_spread_of_the_quick_runs(monkeypatch):
         "2": {"passed": False, "error": "AssertionError: a claim", "wall_seconds": None},
     }
     record = {"machine": "a test machine", "notebooks": {nb.stem: {"runs": runs}}}
-    monkeypatch.setattr(expect, "recorded", lambda: record)
-    assert expect.spread(nb.stem, metric, record) == (0.5, 0.25, 0.75, 2)
+    monkeypatch.setattr(course_plan, "recorded_seed_runs", lambda: record)
+    assert records.seed_spread(nb.stem, metric, record) == (0.5, 0.25, 0.75, 2)
     sheet = "\n".join(course_plan.session_sheets(None))
     assert "over seeds 42, 1, 2 (2 of 3 passed; 10-12 s each)" in sheet
     assert f"| {label} | 0.5 | 0.25 - 0.75 |" in sheet

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import catalog, expect, runner
+from tools import catalog, expect, records, runner
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def fake_runs(monkeypatch, tmp_path):
         return 3.0
 
     monkeypatch.setattr(runner, "execute", execute)
-    monkeypatch.setattr(expect, "SEEDS_FILE", tmp_path / "quick_seeds.json")
+    monkeypatch.setattr(records, "SEEDS_FILE", tmp_path / "quick_seeds.json")
     return seen
 
 
@@ -41,8 +41,8 @@ def test_every_seed_runs_in_quick_mode_and_failures_are_recorded(fake_runs):
     assert runs["42"]["passed"] and runs["42"]["metrics"] == {"loss": pytest.approx(4.2)}
     assert not runs["2"]["passed"] and "does not hold" in runs["2"]["error"]
     assert record["machine"] == "test host" and record["notebooks"][stem]["code"]
-    assert json.loads(expect.SEEDS_FILE.read_text(encoding="utf-8")) == record
-    mean, low, high, n = expect.spread(stem, "loss", record)
+    assert json.loads(records.SEEDS_FILE.read_text(encoding="utf-8")) == record
+    mean, low, high, n = records.seed_spread(stem, "loss", record)
     assert (low, high, n) == (pytest.approx(0.1), pytest.approx(4.2), 2) and mean == pytest.approx(2.15)
 
 

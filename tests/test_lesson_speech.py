@@ -127,3 +127,31 @@ def test_scores_join_segments_and_the_margin_interval_is_students_t():
     low, high = stats.ttest_rel(a, b).confidence_interval(0.95)
     assert mean == pytest.approx(np.mean(a - b)) and half == pytest.approx((high - low) / 2)
     assert np.isnan(speech.paired_margin([1.0], [0.0])[1]), "one pair has no interval"
+
+
+def test_a_lead_needs_the_whole_interval_above_zero_and_the_table_says_so():
+    assert [speech.verdict(*m) for m in ((0.5, 0.4), (0.5, 0.6), (-0.5, 0.4), (0.0, 0.0))] == [
+        "ahead",
+        "tied",
+        "behind",
+        "tied",
+    ]
+    conditions = [("white", 0), ("hum", 0)]
+    methods = ["autoencoder", "Wiener filter", "noisereduce"]
+    results = {c: {m: {"si_sdr": 0.0, "stoi": 0.0} for m in methods} for c in conditions}
+    results["white", 0]["autoencoder"] = {"si_sdr": 9.0, "stoi": 0.9}
+    results["hum", 0]["Wiener filter"]["si_sdr"] = 1.0  # beats the autoencoder's 0.0 on hum
+    margins = {
+        (("white", 0), "si_sdr"): (1.5, 0.5),
+        (("white", 0), "stoi"): (0.01, 0.02),
+        (("hum", 0), "si_sdr"): (-1.0, 0.3),
+        (("hum", 0), "stoi"): (0.0, 0.01),
+    }
+    best = {key: "Wiener filter" for key in margins}
+    table = speech.margin_table(results, margins, best).splitlines()
+    assert table[0] == "| noise | SNR | SI-SDR | margin | STOI | margin |" and len(table) == 4
+    assert table[2] == "| white | 0 dB | 9.00 | **+1.50 ± 0.50 (Wiener)** | 0.900 | +0.010 ± 0.020 (Wiener) |"
+    lead = speech.lead_summary(results, margins, ["Wiener filter", "noisereduce"])
+    assert {v: len(k) for v, k in lead["counts"].items()} == {"ahead": 1, "tied": 2, "behind": 1}
+    assert lead["by_noise"] == "1 of 2 on white, 0 of 2 on hum" and lead["by_measure"] == "SI-SDR 1, STOI 0"
+    assert lead["sdr"] == [1.5, -1.0] and lead["beaten"] == "hum at 0 dB by SI-SDR (Wiener filter)"

@@ -51,8 +51,9 @@ import time
 from pathlib import Path
 
 from tools import catalog, conventions
-from tools.catalog import Notebook
+from tools.catalog import Notebook, github_url
 from tools.conventions import COLAB_BADGE_URL
+from tools.formulas import mathml
 from tools.records import data_line, fmt_number, load_record, recorded_quick_run, relative, run_time
 from tools.tables import headline, results_table
 from utils.config import ROOT
@@ -65,17 +66,6 @@ MD_LINK = re.compile(r"(\]\()([^)\s]+)(\))")  # [text](target) and ![alt](target
 
 
 # ----------------------------------------------------------------------------- formulas (a Sphinx extension)
-
-
-def mathml(latex: str, display: bool) -> str:
-    """LaTeX -> MathML (drawn by the browser itself); the escaped source if it cannot be converted."""
-    from latex2mathml.converter import convert
-
-    try:
-        return convert(latex.strip(), display="block" if display else "inline")
-    except Exception:  # an unsupported command: show the formula's source rather than nothing
-        source = html.escape(latex)
-        return f"<code>$${source}$$</code>" if display else f"<code>${source}$</code>"
 
 
 def _visit_math(translator, node) -> None:
@@ -101,11 +91,6 @@ def setup(app):
 
 
 # ----------------------------------------------------------------------------- staging the pages
-
-
-def github_url(path: str) -> str:
-    url, ref = catalog.repository()
-    return f"{url}/blob/{ref}/{path}"
 
 
 def rewrite_links(markdown: str, where: str, staged: set[str]) -> str:

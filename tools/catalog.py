@@ -217,3 +217,9 @@ def github_path(nb: Notebook) -> str:
     url, ref = repository()
     owner_name = url.removeprefix("https://github.com/").removesuffix(".git")
     return f"{owner_name}/blob/{ref}/{nb.path}"
+
+
+def github_url(path: str) -> str:
+    """A file of the repository (a path from its root) on GitHub, at the branch the series names."""
+    url, ref = repository()
+    return f"{url}/blob/{ref}/{path}"

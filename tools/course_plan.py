@@ -15,7 +15,17 @@ import math
 
 from tools import catalog, conventions
 from tools.gpu import gpu_time, recorded_gpu_run
-from tools.records import data_line, fmt_number, load_record, recorded_quick_run, relative, run_time
+from tools.records import (
+    SEEDS_FILE,
+    data_line,
+    fmt_number,
+    load_record,
+    recorded_quick_run,
+    recorded_seed_runs,
+    relative,
+    run_time,
+    seed_spread,
+)
 from utils.config import ROOT
 
 PLAN_PAGE = ROOT / "course" / "plan.md"
@@ -188,8 +198,6 @@ def section_minutes(cells: list[dict]) -> list[tuple[str, int]]:
 def expected_numbers(nb: catalog.Notebook, seeds: dict) -> list[str]:
     """The headline metrics of a core notebook in quick mode over the recorded seeds (mean, range), beside the
     committed full-mode value; a line on any seed whose run failed."""
-    from tools.expect import spread
-
     runs = seeds.get("notebooks", {}).get(nb.stem, {}).get("runs", {})
     if not runs:
         return [f"Quick-mode numbers to expect: not recorded yet (`python3 -m tools.series expect {nb.number}`).", ""]
@@ -212,7 +220,7 @@ def expected_numbers(nb: catalog.Notebook, seeds: dict) -> list[str]:
         "| --- | ---: | ---: | ---: |",
     ]
     for metric, label in nb.headline:
-        found = spread(nb.stem, metric, seeds)
+        found = seed_spread(nb.stem, metric, seeds)
         if found:
             mean, low, high, _ = found
             committed = fmt_number(full[metric]) if metric in full else "—"
@@ -233,9 +241,7 @@ def _slides(cells: list[dict]) -> int:
 def session_sheets(gpu: dict | None) -> list[str]:
     """Per session: what to present, what students read and run, what to assign, the time per section and the
     quick-mode numbers to expect."""
-    from tools.expect import SEEDS_FILE, recorded
-
-    seeds = recorded()
+    seeds = recorded_seed_runs()
     machine = seeds.get("machine") or "no machine yet"
     out = [
         "## Session sheets",

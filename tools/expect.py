@@ -6,7 +6,7 @@ runs each named core notebook (all nine when none) in quick mode once per seed (
 notebook on another seed), headless and in a fresh kernel as ``run --quick`` does, and records per
 notebook and seed whether it passed, its wall time and its metrics in ``results/backends/quick_seeds.json``
 (with the machine, the versions and the code of each notebook). The course plan's session sheets
-(:mod:`tools.course_plan`) show each headline metric's mean and range over the seeds, so that a teacher can
+(:mod:`tools.course_plan`, through :func:`tools.records.seed_spread`) show each headline metric's mean and range over the seeds, so that a teacher can
 tell a student's normal quick-mode result from a broken one. Quick mode runs on the offline fallbacks when
 no data mirror or download is at hand, as a student's may; the file says which data each run used.
 
@@ -23,17 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from tools import catalog, history
-from tools.records import RESULTS, read_json, relative
+from tools import catalog, history, records
+from tools.records import read_json, relative
 from utils.config import ROOT
 
-SEEDS_FILE = RESULTS / "backends" / "quick_seeds.json"
 DEFAULT_SEEDS = (42, 1, 2)
-
-
-def recorded() -> dict:
-    """``results/backends/quick_seeds.json``: {"machine", "versions", "notebooks": {stem: {"code", "runs": {seed: run}}}}."""
-    return read_json(SEEDS_FILE) or {"notebooks": {}}
 
 
 def _versions() -> dict:
@@ -47,7 +41,7 @@ def run_seeds(stems: list[str], seeds: tuple[int, ...] = DEFAULT_SEEDS, say=prin
     """Run each notebook in quick mode on each seed; update and write the record; return it."""
     from tools.runner import _failure, execute
 
-    record = recorded()
+    record = records.recorded_seed_runs()
     record["versions"] = _versions()
     for stem in stems:
         nb = catalog.by_stem(stem)
@@ -75,22 +69,12 @@ def run_seeds(stems: list[str], seeds: tuple[int, ...] = DEFAULT_SEEDS, say=prin
                 }
                 say(f"passed in {runs[str(seed)]['wall_seconds']:.0f} s", flush=True)
         record["notebooks"][stem] = {"code": history.code_hash(nb.file.read_text(encoding="utf-8")), "runs": runs}
-    SEEDS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    tmp = SEEDS_FILE.with_suffix(".json.part")
+    records.SEEDS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    tmp = records.SEEDS_FILE.with_suffix(".json.part")
     tmp.write_text(json.dumps(record, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(tmp, SEEDS_FILE)
-    say(f"{relative(SEEDS_FILE)} written")
+    os.replace(tmp, records.SEEDS_FILE)
+    say(f"{relative(records.SEEDS_FILE)} written")
     return record
-
-
-def spread(stem: str, metric: str, record: dict | None = None) -> tuple[float, float, float, int] | None:
-    """(mean, min, max, number of seeds) of one metric over the passed quick runs of a notebook, or None."""
-    record = recorded() if record is None else record
-    runs = record.get("notebooks", {}).get(stem, {}).get("runs", {}).values()
-    values = [r["metrics"][metric] for r in runs if r.get("passed") and metric in r.get("metrics", {})]
-    if not values:
-        return None
-    return sum(values) / len(values), min(values), max(values), len(values)
 
 
 def main(names: list[str], seeds: list[int] | None) -> int:
@@ -107,6 +91,4 @@ def main(names: list[str], seeds: list[int] | None) -> int:
     ]
     if failed:
         print(f"failed on some seeds: {', '.join(failed)}")
-    from tools import pages
-
-    return pages.update() or (1 if failed else 0)
+    return 1 if failed else 0

@@ -2,7 +2,8 @@
 
 * :func:`load_records` / :func:`load_record` read the notebooks' results files (``results/*.json``,
   or a run's ``build/<mode>/results/``); :func:`recorded_quick_runs` reads the recorded quick runs
-  per backend (``results/backends/quick_runs.json``, written by :func:`record_backends`).
+  per backend (``results/backends/quick_runs.json``, written by :func:`record_backends`), and
+  :func:`recorded_seed_runs` / :func:`seed_spread` the quick runs on several seeds (``quick_seeds.json``).
 * :func:`fmt_number`, :func:`fmt_seconds`, :func:`run_time` and :func:`data_line` format numbers, run
   times and data sources the same way in README, on the results page and on the web site.
 
@@ -20,6 +21,7 @@ from utils.config import ROOT
 
 RESULTS = ROOT / "results"
 BACKENDS_FILE = RESULTS / "backends" / "quick_runs.json"  # in a subfolder: not a notebook's results file
+SEEDS_FILE = RESULTS / "backends" / "quick_seeds.json"  # quick runs on several seeds (tools/expect.py)
 DEFAULT_BACKEND = BACKENDS[0]
 
 
@@ -67,6 +69,23 @@ def load_record(stem: str, folder: Path | None = None) -> dict | None:
 def recorded_quick_runs() -> dict:
     """``results/backends/quick_runs.json``: {backend: {device, machine, versions, notebooks: {stem: run}}}."""
     return read_json(BACKENDS_FILE) or {}
+
+
+def recorded_seed_runs() -> dict:
+    """``results/backends/quick_seeds.json`` (:mod:`tools.expect`):
+    {"machine", "device", "versions", "notebooks": {stem: {"code", "runs": {seed: run}}}}."""
+    return read_json(SEEDS_FILE) or {"notebooks": {}}
+
+
+def seed_spread(stem: str, metric: str, record: dict | None = None) -> tuple[float, float, float, int] | None:
+    """(mean, min, max, number of seeds) of one metric over a notebook's passed quick runs on several seeds
+    (``record`` as :func:`recorded_seed_runs` returns it, read when None), or None where none has it."""
+    record = recorded_seed_runs() if record is None else record
+    runs = record.get("notebooks", {}).get(stem, {}).get("runs", {}).values()
+    values = [r["metrics"][metric] for r in runs if r.get("passed") and metric in r.get("metrics", {})]
+    if not values:
+        return None
+    return sum(values) / len(values), min(values), max(values), len(values)
 
 
 def recorded_quick_run(stem: str, backend: str = DEFAULT_BACKEND, record: dict | None = None) -> dict | None:

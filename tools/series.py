@@ -213,9 +213,10 @@ def _dispatch(args: argparse.Namespace, extra: list[str]) -> int:
 
         return student.main(args.notebooks)
     if args.command == "expect":
-        from tools import expect
+        from tools import expect, pages
 
-        return expect.main(args.notebooks, args.seeds)
+        failed = expect.main(args.notebooks, args.seeds)
+        return failed or pages.update()
     if args.command == "slides":
         from tools import slides
 

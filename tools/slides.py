@@ -34,7 +34,9 @@ import tempfile
 from pathlib import Path
 
 from tools import catalog
+from tools.catalog import github_url
 from tools.conventions import COLAB_BADGE, is_exercises_cell, is_navigation, source
+from tools.formulas import mathml
 from tools.records import relative
 from utils.config import ROOT
 
@@ -115,7 +117,6 @@ def mark(node) -> int:
 
 def _math(text: str) -> str:
     """Markdown with its $...$ and $$...$$ formulas as MathML (code spans left alone)."""
-    from tools.build_site import mathml
 
     def convert(part: str) -> str:
         part = DISPLAY_MATH.sub(lambda m: mathml(m.group(1), display=True), part)
@@ -126,7 +127,6 @@ def _math(text: str) -> str:
 
 def _links(text: str, where: str) -> str:
     """Links into the repository pointed at GitHub (a deck is one file, away from the repository)."""
-    from tools.build_site import github_url
 
     def fix(match: re.Match) -> str:
         target = match.group(2)
