@@ -16,6 +16,9 @@ notebook's copies compute the same as these.
                                 -- the two masks computed from the clean speech (references)
     scores, paired_margin       -- SI-SDR per clip, STOI and PESQ per segment of joined clips; a mean
                                    difference with its 95 % interval
+    verdict, margin_table, lead_summary
+                                -- a margin called a lead, a tie or a deficit; the table and the counts
+                                   that notebook 07's prose shows
 
 Every function takes the clips it needs as arguments (babble draws on ``voices``, the training clips
 and their speakers), so nothing here depends on a notebook's globals.
@@ -321,3 +324,64 @@ def paired_margin(a, b) -> tuple[float, float]:
         return float(np.mean(diff)), float("nan")
     half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
     return float(diff.mean()), float(half)
+
+
+MEASURE_NAMES = {"si_sdr": "SI-SDR", "stoi": "STOI", "pesq": "PESQ"}
+SHORT_NAMES = {"spectral subtraction": "subtraction", "Wiener filter": "Wiener", "noisereduce": "noisereduce"}
+
+
+def verdict(mean: float, half: float) -> str:
+    """ "ahead" when the 95 % interval mean ± half lies above zero, "behind" when below, else "tied"."""
+    return "ahead" if mean - half > 0 else "behind" if mean + half < 0 else "tied"
+
+
+def margin_table(results: dict, margins: dict, best: dict) -> str:
+    """Markdown: a row per condition (noise, SNR); per measure, the autoencoder's mean test score and its
+    margin over the classical method ``best[condition, measure]`` (named), ± the 95 % half-width, bold
+    where it is a lead. ``results[condition][method][measure]`` are means; ``margins[condition, measure]``
+    are ``paired_margin`` pairs."""
+    measures = [k for k in MEASURE_NAMES if any(key[1] == k for key in margins)]
+    conditions = list(dict.fromkeys(c for c, _ in margins))
+
+    def cell(c, k):
+        (mean, half), digits = margins[c, k], 3 if k == "stoi" else 2
+        text = f"{mean:+.{digits}f} ± {half:.{digits}f} ({SHORT_NAMES.get(best[c, k], best[c, k])})"
+        lead = verdict(mean, half) == "ahead"
+        return f"{results[c]['autoencoder'][k]:.{digits}f} | " + (f"**{text}**" if lead else text)
+
+    header = "| noise | SNR | " + " | ".join(f"{MEASURE_NAMES[k]} | margin" for k in measures) + " |\n"
+    rows = [f"| {c[0]} | {c[1]} dB | " + " | ".join(cell(c, k) for k in measures) + " |" for c in conditions]
+    return header + "|---" * (2 + 2 * len(measures)) + "|\n" + "\n".join(rows)
+
+
+def lead_summary(results: dict, margins: dict, classical) -> dict:
+    """What the margins say, for the prose: ``counts`` (verdict -> [(condition, measure)]), ``by_noise``
+    ("9 of 9 on white, ..."), ``by_measure`` ("SI-SDR 6, ..."), ``sdr`` (the SI-SDR margins), and ``beaten``,
+    the conditions where a classical method's mean beats the autoencoder's, with the measures and methods
+    ("hum at 0 dB by all three measures (Wiener filter)"; "" when none)."""
+    conditions = list(dict.fromkeys(c for c, _ in margins))
+    noises = list(dict.fromkeys(c[0] for c in conditions))
+    measures = [k for k in MEASURE_NAMES if any(key[1] == k for key in margins)]
+    verdicts = {key: verdict(*m) for key, m in margins.items()}
+    counts = {v: [key for key in margins if verdicts[key] == v] for v in ("ahead", "tied", "behind")}
+    per_noise = {n: sum(v == "ahead" for (c, _), v in verdicts.items() if c[0] == n) for n in noises}
+    total = {n: sum(c[0] == n for c, _ in margins) for n in noises}
+    beaten = {}
+    for c, k in margins:
+        top = max(classical, key=lambda m: results[c][m][k])
+        if results[c][top][k] > results[c]["autoencoder"][k]:
+            beaten.setdefault(c, []).append((MEASURE_NAMES[k], top))
+    return {
+        "counts": counts,
+        "by_noise": ", ".join(f"{per_noise[n]} of {total[n]} on {n}" for n in noises),
+        "by_measure": ", ".join(
+            f"{MEASURE_NAMES[k]} {sum(verdicts[c, k] == 'ahead' for c in conditions)}" for k in measures
+        ),
+        "sdr": [margins[c, "si_sdr"][0] for c in conditions if (c, "si_sdr") in margins],
+        "beaten": "; ".join(
+            f"{c[0]} at {c[1]} dB by "
+            + ("all three measures" if len(v) == 3 else ", ".join(k for k, _ in v))
+            + f" ({', '.join(sorted({m for _, m in v}))})"
+            for c, v in beaten.items()
+        ),
+    }
