@@ -263,7 +263,12 @@ def session_sheets(gpu: dict | None) -> list[str]:
             nb = catalog.by_stem(stem)
             f = facts(nb)
             cells = _cells(nb)
-            assign = [f"{n} ({level})" for n, level, _ in f["exercises"] if level != "open"]
+            unchecked = ", no self-check: rubric in the teacher's copy"
+            assign = [
+                f"{n} ({level}{'' if n in f['checks'] else unchecked})"
+                for n, level, _ in f["exercises"]
+                if level != "open"
+            ]
             project = [f"{n}" for n, level, _ in f["exercises"] if level == "open"]
             out += [
                 f"**{nb.number} · {nb.title}.** Present its slides (`build/slides/{stem}.html`, {_slides(cells)} slides). Students read it (about {f['read']} min) and "
@@ -276,9 +281,9 @@ def session_sheets(gpu: dict | None) -> list[str]:
                 "Assign: exercises "
                 + (", ".join(assign) or "none")
                 + (
-                    f" in class, with their self-checks; exercise {', '.join(project)} (open, rubric in the teacher's copy) as homework."
+                    f" in class; exercise {', '.join(project)} (open, rubric in the teacher's copy) as homework."
                     if project
-                    else " in class, with their self-checks."
+                    else " in class."
                 )
                 + (
                     " Deep dives for the keen: "
