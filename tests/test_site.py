@@ -299,8 +299,8 @@ def test_course_plan_page_in_browser(tab, site, server):
     tab.open(server + "course/plan.html")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     tab.page.screenshot(path=str(ARTIFACTS / "site-plan.png"), full_page=True)
-    # one per notebook, the table at a glance and the sessions
-    assert tab.page.locator("article h2").count() == len(stems()) + 2
+    # one per notebook, the table at a glance, the sessions and the session sheets
+    assert tab.page.locator("article h2").count() == len(stems()) + 3
     for stem in PAGE_STEMS:
         assert tab.page.locator(f'article a[href^="../{_page(stem)}"]').count() >= 1, f"the plan does not link {stem}"
     with_exercises = sum(bool(course_plan.facts(nb)["exercises"]) for nb in NOTEBOOKS)

@@ -73,6 +73,8 @@ def test_mark_keeps_a_teachers_choice():
     assert slides.mark(node) == 2
     assert [slides.slide_type(c) for c in node.cells] == ["slide", "slide", "fragment"]
     assert slides.mark(node) == 0
+    node.cells[2].outputs = []  # its figure is gone: a shown code cell would show nothing
+    assert slides.mark(node) == 1 and slides.slide_type(node.cells[2]) == "skip"
     node.cells[1].metadata["slideshow"]["slide_type"] = "page"
     with pytest.raises(ValueError, match="not one of"):
         slides.mark(node)

@@ -256,12 +256,12 @@ def session_sheets(gpu: dict | None) -> list[str]:
         "Open exercises have a rubric in the teacher's copy (`python3 -m tools.series student`).",
         "",
     ]
+    known = {nb.stem: nb for nb in catalog.all_notebooks()}
     for number, session in enumerate(catalog.sessions(), 1):
         topic = session.title.split(": ", 1)[-1]
         out += [f"### Sheet {number}. {topic[:1].upper()}{topic[1:]}", ""]
-        for stem in session.notebooks:
-            nb = catalog.by_stem(stem)
-            f = facts(nb)
+        for nb in [known[stem] for stem in session.notebooks if stem in known]:
+            stem, f = nb.stem, facts(nb)
             cells = _cells(nb)
             unchecked = ", no self-check: rubric in the teacher's copy"
             assign = [

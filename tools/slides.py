@@ -11,7 +11,7 @@ What goes on a slide is Jupyter's own slideshow metadata, each cell's ``metadata
 inspector edits and that RISE presents from. So deck and notebook cannot drift: the deck is the notebook's
 prose, figures and this run's numbers. :func:`default_types` is the series' rule, which
 ``python3 -m tools.series pages`` writes into every core notebook for each cell that has no slide type yet
-(a teacher's own choice is kept):
+(a teacher's own choice is kept, except on a code cell left without output, which is skipped):
 
 * the title cell opens the deck; each numbered section (``## 1. ...``) and the Summary starts a slide;
 * a short paragraph stays on the current slide; a long one gets a slide of its own below it;
@@ -101,14 +101,17 @@ def slide_type(cell) -> str | None:
 
 
 def mark(node) -> int:
-    """Write the default slide type into every cell of an nbformat node that has none; return how many."""
+    """Write the default slide type into every cell of an nbformat node that has none, and "skip" into a code
+    cell that has no output (the deck never shows code, so it would show nothing); return how many changed.
+    Any other slide type already there, a teacher's choice, is kept."""
     written = 0
     for cell, kind in zip(node.cells, default_types(node.cells)):
-        if slide_type(cell) is None:
-            cell.metadata.setdefault("slideshow", {})["slide_type"] = kind
-            written += 1
-        elif slide_type(cell) not in TYPES:
+        if slide_type(cell) is not None and slide_type(cell) not in TYPES:
             raise ValueError(f"slide type {slide_type(cell)!r} is not one of {', '.join(TYPES)}")
+        empty = cell.cell_type == "code" and not cell.get("outputs") and slide_type(cell) not in (None, "skip")
+        if slide_type(cell) is None or empty:
+            cell.metadata.setdefault("slideshow", {})["slide_type"] = "skip" if empty else kind
+            written += 1
     return written
 
 
