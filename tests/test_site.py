@@ -304,7 +304,10 @@ def test_course_plan_page_in_browser(tab, site, server):
     for stem in PAGE_STEMS:
         assert tab.page.locator(f'article a[href^="../{_page(stem)}"]').count() >= 1, f"the plan does not link {stem}"
     with_exercises = sum(bool(course_plan.facts(nb)["exercises"]) for nb in NOTEBOOKS)
-    assert tab.page.locator("article table").count() == with_exercises + 1, "at a glance, and one per notebook"
+    sheets = 2 * len(catalog.core_notebooks())  # per core notebook: minutes per section, numbers to expect
+    assert tab.page.locator("article table").count() == with_exercises + 1 + sheets, (
+        "at a glance, one per notebook, and two per core notebook in the session sheets"
+    )
     _assert_links_resolve(tab, site, "course/plan.html")
     assert not tab.errors, "\n".join(tab.errors)
 
