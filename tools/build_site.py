@@ -46,13 +46,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from tools import catalog, conventions
 from tools.catalog import Notebook, github_url
 from tools.conventions import COLAB_BADGE_URL
+from tools.folders import swap_in, work_folder
 from tools.formulas import mathml
 from tools.records import data_line, fmt_number, load_record, recorded_quick_run, relative, run_time
 from tools.tables import headline, results_table
@@ -364,8 +364,7 @@ def build(
     results_dir = Path(results_dir or ROOT / "results")
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+    work = work_folder(out)
     try:
         rendered = stage(work / "src", notebooks_dir, results_dir, say, statuses, logs)
         html_dir = work / "html"
@@ -379,15 +378,7 @@ def build(
             from tools import slides
 
             slides.build(out=html_dir / SLIDES_FOLDER, quiet=True)
-        html_dir.chmod(0o755)
-        # swap in the finished site: the old one is removed only once the new one is complete
-        old = None
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-            out.rename(old / out.name)
-        html_dir.rename(out)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_in(html_dir, out)  # the old site is removed only once the new one is complete
     finally:
         shutil.rmtree(work, ignore_errors=True)
     say(f"site written to {relative(out)}/index.html ({len(rendered)} notebook page(s))")

@@ -30,12 +30,12 @@ import html
 import posixpath
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 from tools import catalog
 from tools.catalog import github_url
 from tools.conventions import COLAB_BADGE, is_exercises_cell, is_navigation, source
+from tools.folders import swap_in, work_folder
 from tools.formulas import mathml
 from tools.records import relative
 from utils.config import ROOT
@@ -206,8 +206,7 @@ def build(stems: list[str] | None = None, out: Path | None = None, quiet: bool =
         raise ValueError("slides are made for core notebooks only; name one such as 01, or none for all nine.")
     reveal = reveal_source()
     slides = exporter()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+    work = work_folder(out)
     try:
         for part in ("dist", "plugin/notes"):
             shutil.copytree(reveal / part, work / REVEAL_FOLDER / part, ignore=shutil.ignore_patterns("*.map"))
@@ -223,14 +222,7 @@ def build(stems: list[str] | None = None, out: Path | None = None, quiet: bool =
             if not quiet:
                 print(f"{stem}: {relative(out / path.name)}", flush=True)
         (work / "index.html").write_text(_index(decks), encoding="utf-8")
-        work.chmod(0o755)
-        old = None
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-            out.rename(old / out.name)
-        work.rename(out)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_in(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
