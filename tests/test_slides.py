@@ -56,15 +56,17 @@ def test_default_types_follow_the_series_rule():
         _code(LOG, FIGURE),
         _code(SENTENCE),
         _code(LOG),
-        md("## Exercises\n\n1. **(easy)** Do it."),
+        md("So it goes.\n\n## Exercises\n\n1. **(easy)** Do it."),  # prose, then the exercises
         _code(FIGURE),  # after the exercises: skipped
         md("## Summary"),
         _code(SENTENCE),
     ]
     assert slides.default_types(cells) == [
         "slide", "skip", "skip", "skip", "slide", "subslide", "-", "subslide", "-", "skip",
-        "skip", "skip", "slide", "-",
+        "-", "skip", "slide", "-",
     ]  # fmt: skip
+    deck = "\n".join(c.source for c in slides.deck_notebook(catalog.core_notebooks()[0].stem).cells)
+    assert "## Exercises" not in deck and "<details>" not in deck
 
 
 def test_mark_keeps_a_teachers_choice():

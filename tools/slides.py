@@ -13,11 +13,13 @@ prose, figures and this run's numbers. :func:`default_types` is the series' rule
 ``python3 -m tools.series pages`` writes into every core notebook for each cell that has no slide type yet
 (a teacher's own choice is kept, except on a code cell left without output, which is skipped):
 
-* the title cell opens the deck; each numbered section (``## 1. ...``) and the Summary starts a slide;
+* the title cell opens the deck; each numbered section (``## 1. ...``) and the Summary start a slide (a
+  heading inside a cell, after prose, stays with that prose);
 * a short paragraph stays on the current slide; a long one gets a slide of its own below it;
 * a code cell shows only what it made, never its code: a figure gets a slide of its own, a generated
   sentence, table or audio player stays on the current slide; the rest (setup, training logs, the
-  results file) is skipped, as are the navigation cells, the setup instructions and the Exercises.
+  results file) is skipped, as are the navigation cells, the setup instructions and the Exercises (cut
+  off, at build time, a cell that has prose before them).
 
 The deck is made by nbconvert's slides exporter with ``tools/site/slides/series-reveal`` (its reveal
 template without the scripts it loads from other sites); formulas become MathML as on the web site. Decks
@@ -47,7 +49,8 @@ REVEAL_FOLDER = "reveal.js"
 TYPES = ("slide", "subslide", "fragment", "-", "skip", "notes")
 #: A Markdown cell of more words than this gets a slide of its own.
 SHORT_WORDS = 70
-HEADING = re.compile(r"^##\s")
+HEADING = re.compile(r"(?m)^##\s")
+EXERCISES_PART = re.compile(r"(?ms)^## Exercises\b.*?(?=^## |\Z)")  # up to the next heading (the Summary)
 SKIPPED_OUTPUTS = {"stream", "error"}
 MD_LINK = re.compile(r"(\]\()([^)\s]+)(\))")
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
@@ -81,9 +84,12 @@ def default_types(cells) -> list[str]:
             kind = "slide"
         elif is_navigation(cell):
             kind = "skip"
-        elif cell["cell_type"] == "markdown" and HEADING.match(text):
-            story, exercises = True, is_exercises_cell(cell)
-            kind = "skip" if exercises else "slide"
+        elif cell["cell_type"] == "markdown" and HEADING.search(text):
+            story, exercises, starts = True, is_exercises_cell(cell), HEADING.match(text)
+            if starts:
+                kind = "skip" if exercises else "slide"
+            else:  # prose, then a heading: shown on the current slide (the deck cuts the Exercises off)
+                kind = "subslide" if len(text.split()) > SHORT_WORDS else "-"
         elif not story or exercises:
             kind = "skip"  # setup instructions and setup code; the exercises and their solutions
         elif cell["cell_type"] == "markdown":
@@ -153,7 +159,8 @@ def deck_notebook(stem: str):
     for cell, default in zip(node.cells, types):
         cell.metadata.setdefault("slideshow", {}).setdefault("slide_type", default)
         if cell.cell_type == "markdown":
-            cell.source = _math(_links(COLAB_BADGE.sub("", cell.source), where))
+            text = EXERCISES_PART.sub("", cell.source)  # the exercises are for the notebook
+            cell.source = _math(_links(COLAB_BADGE.sub("", text), where))
         elif cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if o.get("output_type") not in SKIPPED_OUTPUTS]
     node.metadata.pop("widgets", None)  # the sliders need a kernel; the static figure beside them is shown
