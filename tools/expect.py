@@ -16,11 +16,8 @@ assert does not hold on every seed in quick mode, worth knowing before a class m
 
 from __future__ import annotations
 
-import json
-import os
 import platform
 import tempfile
-import time
 from pathlib import Path
 
 from tools import catalog, history, records
@@ -52,9 +49,8 @@ def run_seeds(stems: list[str], seeds: tuple[int, ...] = DEFAULT_SEEDS, say=prin
                 env = {"AE_QUICK": "1", "AE_SEED": str(seed), "AE_RESULTS_DIR": tmp}
                 log = ROOT / "build" / "seeds" / f"{stem}.seed{seed}.log"
                 log.parent.mkdir(parents=True, exist_ok=True)
-                start = time.time()
                 try:
-                    execute(nb.file, ROOT / "build" / "seeds" / f"{stem}.seed{seed}.ipynb", env, log)
+                    seconds = execute(nb.file, ROOT / "build" / "seeds" / f"{stem}.seed{seed}.ipynb", env, log)
                 except Exception as exc:  # recorded: an assert that fails on this seed
                     runs[str(seed)] = {"passed": False, "error": _failure(exc, log), "wall_seconds": None}
                     say(f"FAILED: {runs[str(seed)]['error']}", flush=True)
@@ -63,16 +59,13 @@ def run_seeds(stems: list[str], seeds: tuple[int, ...] = DEFAULT_SEEDS, say=prin
                 record["machine"], record["device"] = result.get("machine"), result.get("device")
                 runs[str(seed)] = {
                     "passed": True,
-                    "wall_seconds": result.get("wall_seconds", round(time.time() - start, 1)),
+                    "wall_seconds": result.get("wall_seconds", round(seconds, 1)),
                     "data": result.get("data", {}),
                     "metrics": result.get("metrics", {}),
                 }
                 say(f"passed in {runs[str(seed)]['wall_seconds']:.0f} s", flush=True)
         record["notebooks"][stem] = {"code": history.code_hash(nb.file.read_text(encoding="utf-8")), "runs": runs}
-    records.SEEDS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    tmp = records.SEEDS_FILE.with_suffix(".json.part")
-    tmp.write_text(json.dumps(record, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(tmp, records.SEEDS_FILE)
+    records.write_seed_runs(record)
     say(f"{relative(records.SEEDS_FILE)} written")
     return record
 

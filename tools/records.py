@@ -148,6 +148,14 @@ def write_backends(record: dict) -> None:
     BACKENDS_FILE.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
+def write_seed_runs(record: dict) -> None:
+    """Write ``quick_seeds.json`` whole (a temporary file renamed into place: a stopped run leaves the old one)."""
+    SEEDS_FILE.parent.mkdir(exist_ok=True)
+    tmp = SEEDS_FILE.with_suffix(".json.part")
+    tmp.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(SEEDS_FILE)
+
+
 # ----------------------------------------------------------------------------- formatting
 
 
