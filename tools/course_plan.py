@@ -26,6 +26,7 @@ from tools.records import (
     run_time,
     seed_spread,
 )
+from tools.slides import slide_type
 from utils.config import ROOT
 
 PLAN_PAGE = ROOT / "course" / "plan.md"
@@ -234,8 +235,7 @@ def expected_numbers(nb: catalog.Notebook, seeds: dict) -> list[str]:
 
 def _slides(cells: list[dict]) -> int:
     """How many slides the notebook's deck has (cells that start a slide or a slide below one)."""
-    kinds = [c.get("metadata", {}).get("slideshow", {}).get("slide_type") for c in cells]
-    return sum(kind in ("slide", "subslide") for kind in kinds)
+    return sum(slide_type(c) in ("slide", "subslide") for c in cells)
 
 
 def session_sheets(gpu: dict | None) -> list[str]:
